@@ -1,0 +1,55 @@
+package dev.pyro.internal.engine;
+
+import dev.pyro.Accel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What to boot.
+ *
+ * @param id VM id (short, unique; used in file and socket names)
+ * @param runDir directory for this VM's sockets, pid file and console log (created by the engine)
+ * @param kernel the guest kernel (bzImage for QEMU, vmlinux for Firecracker)
+ * @param rootImage read-only ext4 environment image, the lower layer of the guest's overlay root
+ * @param writableDisk optional writable ext4 disk for the overlay's upper layer and /workspace;
+ *     empty means guest memory (tmpfs) holds the upper layer
+ * @param vcpuCount number of vCPUs (>= 1)
+ * @param memMib guest memory in MiB
+ * @param accel KVM or TCG (NONE is not valid for a VM)
+ * @param ephemeral the guest powers off when the host side of its channel goes away, and the
+ *     VMM dies with the JVM that started it (one-shot runs); false for VMs that outlive the CLI
+ * @param ttl the guest powers itself off after this long, whatever the host does
+ * @param bootTimeout how long to wait for the guest agent's HELLO_OK before giving up
+ */
+public record VmSpec(
+        String id,
+        Path runDir,
+        Path kernel,
+        Path rootImage,
+        Optional<Path> writableDisk,
+        int vcpuCount,
+        int memMib,
+        Accel accel,
+        boolean ephemeral,
+        Duration ttl,
+        Duration bootTimeout) {
+
+    public VmSpec {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(runDir, "runDir");
+        Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(rootImage, "rootImage");
+        Objects.requireNonNull(writableDisk, "writableDisk");
+        Objects.requireNonNull(accel, "accel");
+        Objects.requireNonNull(ttl, "ttl");
+        Objects.requireNonNull(bootTimeout, "bootTimeout");
+        if (vcpuCount < 1) {
+            throw new IllegalArgumentException("vcpuCount must be >= 1");
+        }
+        if (accel == Accel.NONE) {
+            throw new IllegalArgumentException("a VM needs KVM or TCG");
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.pyro.internal.guest;
+
+/**
+ * What the guest agent said in {@code HELLO_OK}.
+ *
+ * @param protocolVersion the agent's protocol version
+ * @param agentVersion the agent's version string
+ * @param kernelRelease the guest kernel's release ({@code uname -r})
+ * @param features feature bits (see docs/guest-protocol.md)
+ */
+public record HelloInfo(int protocolVersion, String agentVersion, String kernelRelease, int features) {
+    public static final int FEATURE_CGROUP_KILL = 1;
+    public static final int FEATURE_VSOCK = 2;
+
+    public boolean has(int feature) {
+        return (features & feature) != 0;
+    }
+}
