@@ -68,8 +68,9 @@ static int find_port(char *out, size_t cap)
         if (read_file(path, name, sizeof name) < 0)
             continue;
         name[strcspn(name, "\n")] = '\0';
-        if (strcmp(name, PORT_NAME) == 0 && strlen(e->d_name) < cap) {
-            snprintf(out, cap, "%s", e->d_name);
+        size_t len = strlen(e->d_name);
+        if (strcmp(name, PORT_NAME) == 0 && len < cap) {
+            memcpy(out, e->d_name, len + 1);
             found = 0;
         }
     }
@@ -242,19 +243,21 @@ int conn_read(struct conn *c)
     if (c->rpos > 0)
         conn_compact(c);
     if (c->rlen == c->rcap) {
-        /* A frame bigger than the buffer is on its way (its length was already checked
-         * by the decoder); grow to exactly one maximal frame at most. */
-        size_t want = c->rcap * 2;
-        if (want > FRAME_LENGTH_SIZE + FRAME_MAX_LENGTH)
-            want = FRAME_LENGTH_SIZE + FRAME_MAX_LENGTH;
-        uint8_t *buf = want > c->rcap ? realloc(c->rbuf, want) : NULL;
+        /* Full. If it holds a whole frame (a paused connection), read nothing more now;
+         * otherwise the frame at its head is bigger than the buffer (its length was
+         * checked by the decoder, so at most one maximal frame): grow to fit it. */
+        uint32_t length = get_u32(c->rbuf);
+        size_t need = FRAME_LENGTH_SIZE + (size_t)length;
+        if (need <= c->rlen || length > FRAME_MAX_LENGTH)
+            return 0; /* (a bad length is reported by the decoder once it gets there) */
+        uint8_t *buf = realloc(c->rbuf, need);
         if (!buf) {
             log_msg("cannot grow the frame buffer");
             c->lost = c->eof = 1;
             return -1;
         }
         c->rbuf = buf;
-        c->rcap = want;
+        c->rcap = need;
     }
     ssize_t r = read(c->rfd, c->rbuf + c->rlen, c->rcap - c->rlen);
     if (r < 0) {

@@ -643,20 +643,25 @@ void exec_handle_stdin(struct conn *c, const struct frame *f)
         return;
     }
     size_t pending = e->inq_len - e->inq_off;
-    if (pending + d->len > e->inq_cap || e->inq_off > 0) {
-        size_t cap = e->inq_cap ? e->inq_cap : 64 * 1024;
-        while (cap < pending + d->len)
-            cap *= 2;
-        uint8_t *q = malloc(cap);
-        if (!q) {
-            conn_send_error(c, f->channel, ERR_INTERNAL, ENOMEM, "out of memory for stdin");
-            return;
+    if (e->inq_len + d->len > e->inq_cap) {
+        if (pending + d->len <= e->inq_cap) {
+            /* Room enough once the written part is dropped. */
+            memmove(e->inq, e->inq + e->inq_off, pending);
+        } else {
+            size_t cap = e->inq_cap ? e->inq_cap : 64 * 1024;
+            while (cap < pending + d->len)
+                cap *= 2;
+            uint8_t *q = malloc(cap);
+            if (!q) {
+                conn_send_error(c, f->channel, ERR_INTERNAL, ENOMEM, "out of memory for stdin");
+                return;
+            }
+            if (pending)
+                memcpy(q, e->inq + e->inq_off, pending);
+            free(e->inq);
+            e->inq = q;
+            e->inq_cap = cap;
         }
-        if (pending)
-            memcpy(q, e->inq + e->inq_off, pending);
-        free(e->inq);
-        e->inq = q;
-        e->inq_cap = cap;
         e->inq_off = 0;
         e->inq_len = pending;
     }

@@ -198,7 +198,8 @@ static void process_frames(struct conn *c)
 /* The host side of a connection went away (or broke the framing). */
 static void handle_lost(struct conn *c)
 {
-    int had_host = c->online;
+    /* On vsock a connection that never said HELLO (a probe) does not count as the host. */
+    int had_host = c->kind == CONN_VSOCK ? c->hello_done : c->online;
     exec_conn_lost(c);
     if (cfg.ephemeral && had_host)
         agent_poweroff("the host went away (pyro.ephemeral=1)", 0, NULL, NULL);
