@@ -788,3 +788,35 @@ void exec_kill_all(void)
         if (execs[i].used && !execs[i].exited)
             kill_tree(&execs[i], SIGKILL);
 }
+
+void exec_kill_cgroups(void)
+{
+    char path[300];
+    for (int i = 0; i < MAX_EXECS; i++) {
+        if (execs[i].used && execs[i].cg) {
+            cg_path(path, sizeof path, execs[i].cg, "cgroup.kill");
+            (void)write_file(path, "1");
+        }
+    }
+    for (size_t i = 0; i < nlingering; i++) {
+        cg_path(path, sizeof path, lingering[i], "cgroup.kill");
+        (void)write_file(path, "1");
+    }
+}
+
+void exec_remove_cgroups(void)
+{
+    char path[300];
+    for (int i = 0; i < MAX_EXECS; i++) {
+        if (execs[i].used && execs[i].cg) {
+            cg_path(path, sizeof path, execs[i].cg, NULL);
+            if (rmdir(path) < 0 && errno != ENOENT)
+                log_msg("rmdir %s: %s", path, strerror(errno));
+        }
+    }
+    cg_retry_lingering();
+    for (size_t i = 0; i < nlingering; i++) {
+        cg_path(path, sizeof path, lingering[i], NULL);
+        log_msg("cannot remove %s: still in use", path);
+    }
+}

@@ -32,6 +32,10 @@ uint64_t exec_timers(uint64_t now_us);
 void exec_conn_lost(struct conn *c);
 /* Kill every command's process tree (SHUTDOWN, power off, --stdio exit). */
 void exec_kill_all(void);
+/* --stdio exit: kill whatever our cgroups still hold, including background processes of
+ * finished commands; after everything was reaped, exec_remove_cgroups() deletes them. */
+void exec_kill_cgroups(void);
+void exec_remove_cgroups(void);
 /* After a command's stdin queue drained: a paused connection may take frames again. */
 int exec_conn_may_resume(const struct conn *c);
 

@@ -102,7 +102,9 @@ void agent_poweroff(const char *why, int status, void (*before_reboot)(void *), 
 {
     exec_kill_all();
     if (cfg.stdio_mode) {
+        exec_kill_cgroups();
         kill_descendants();
+        exec_remove_cgroups();
         if (before_reboot)
             before_reboot(arg);
         exit(status);
