@@ -181,7 +181,7 @@ static void handle_frame(struct conn *c, const struct frame *f)
                             (unsigned)f->f[SHUTDOWN_MODE].u);
             break;
         }
-        agent_poweroff("SHUTDOWN from the host", 0, send_shutdown_ok, c);
+        agent_poweroff("SHUTDOWN from the host", 0, send_shutdown_ok, c); /* does not return */
     default:
         /* A guest->host type sent to us. */
         conn_send_error(c, f->channel, ERR_UNSUPPORTED, 0, "frame type %s is not for the agent", f->def->name);
@@ -207,7 +207,7 @@ static void handle_lost(struct conn *c)
         agent_poweroff("the host went away (pyro.ephemeral=1)", 0, NULL, NULL);
     switch (c->kind) {
     case CONN_STDIO:
-        agent_poweroff("end of input", c->broken ? 1 : 0, NULL, NULL);
+        agent_poweroff("end of input", c->broken ? 1 : 0, NULL, NULL); /* does not return */
     case CONN_VSOCK:
         ev_del(c->rfd);
         conn_close(c);
