@@ -1,5 +1,516 @@
 package dev.pyro.internal.guest;
 
-/** Host side of the guest protocol (docs/guest-protocol.md). */
-public final class GuestClient {
+import dev.pyro.OutputListener;
+import dev.pyro.PyroException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * Host side of the guest protocol (docs/guest-protocol.md) over one pair of byte channels: a
+ * unix socket to QEMU's agent chardev, or the stdin/stdout of {@code pyro-agent --stdio}.
+ *
+ * <p>Threads: one reader thread decodes frames and routes them by channel; one writer thread
+ * owns the outgoing channel. Callers never touch the channels themselves, because an
+ * interrupted caller blocked in a write on an interruptible NIO channel would close the
+ * connection for every other caller of the same VM. A command's output is delivered to its
+ * {@link OutputListener} on the thread that waits for it ({@link Execution#await()}), through a
+ * queue bounded to {@value #OUTPUT_BUDGET} bytes per command: a slow listener slows the guest
+ * down (the reader waits, virtio-serial fills up) instead of filling the heap.
+ *
+ * <p>When the connection is lost (the VM died, the agent crashed, the client was closed) every
+ * pending call fails at once with a {@link PyroException} of kind {@code VM_FAILED}, and later
+ * calls fail immediately.
+ */
+public final class GuestClient implements AutoCloseable {
+    /** The protocol version this client speaks. */
+    public static final int PROTOCOL_VERSION = 1;
+    /** Output bytes buffered per command before the reader thread waits for the consumer. */
+    public static final int OUTPUT_BUDGET = 8 * 1024 * 1024;
+    /** Size of the STDIN frames this client sends. */
+    static final int STDIN_CHUNK = 64 * 1024;
+    /** Extra time past a command's own timeout before the host calls the guest unresponsive. */
+    public static final Duration DEFAULT_EXEC_GRACE = Duration.ofSeconds(10);
+    /** How long a cancelled command may take to report its end. */
+    static final Duration CANCEL_GRACE = Duration.ofSeconds(3);
+
+    private static final byte[] POISON = new byte[0];
+    private static final int SIGKILL = 9;
+
+    private final String name;
+    private final FrameReader reader;
+    private final WritableByteChannel out;
+    private final AutoCloseable transport;
+    private final Duration execGrace;
+    private final BlockingQueue<byte[]> outbox = new LinkedBlockingQueue<>(256);
+    private final Map<Integer, Execution> execs = new ConcurrentHashMap<>();
+    private final AtomicInteger nextChannel = new AtomicInteger(1);
+    private final AtomicReference<CompletableFuture<HelloInfo>> pendingHello = new AtomicReference<>();
+    private final Map<Long, CompletableFuture<Void>> pendingPings = new ConcurrentHashMap<>();
+    private final AtomicLong pingSequence = new AtomicLong();
+    private final AtomicReference<CompletableFuture<Void>> pendingShutdown = new AtomicReference<>();
+    private final Thread readerThread;
+    private final Thread writerThread;
+    private final Object lostLock = new Object();
+    private volatile Supplier<String> diagnostics = () -> "";
+    private volatile String lostReason;
+    private volatile boolean shutdownRequested;
+
+    /**
+     * Starts serving a connection. The client owns the channels from now on.
+     *
+     * @param name what to call the peer in messages, e.g. {@code "the guest agent of VM abc"}
+     * @param in frames from the guest
+     * @param out frames to the guest
+     * @param transport closed (once) when the connection ends, e.g. the socket or the agent process
+     * @param execGrace time past a command's timeout after which the guest counts as unresponsive
+     */
+    public GuestClient(String name, ReadableByteChannel in, WritableByteChannel out, AutoCloseable transport,
+            Duration execGrace) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.reader = new FrameReader(in);
+        this.out = Objects.requireNonNull(out, "out");
+        this.transport = Objects.requireNonNull(transport, "transport");
+        this.execGrace = Objects.requireNonNull(execGrace, "execGrace");
+        this.readerThread = new Thread(this::readLoop, "pyro-guest-reader");
+        this.writerThread = new Thread(this::writeLoop, "pyro-guest-writer");
+        readerThread.setDaemon(true);
+        writerThread.setDaemon(true);
+        readerThread.start();
+        writerThread.start();
+    }
+
+    public GuestClient(String name, ReadableByteChannel in, WritableByteChannel out, AutoCloseable transport) {
+        this(name, in, out, transport, DEFAULT_EXEC_GRACE);
+    }
+
+    /**
+     * A client over a pair of streams, e.g. the stdout and stdin of {@code pyro-agent --stdio}.
+     * Every frame is flushed as soon as it is written (process streams are buffered).
+     */
+    public static GuestClient overStreams(String name, InputStream in, OutputStream out, AutoCloseable transport,
+            Duration execGrace) {
+        return new GuestClient(name, Channels.newChannel(in), new FlushingChannel(out), transport, execGrace);
+    }
+
+    /** Writes go straight to the stream and are flushed; not interruptible, unlike Channels.newChannel. */
+    private static final class FlushingChannel implements WritableByteChannel {
+        private final OutputStream out;
+        private volatile boolean open = true;
+
+        FlushingChannel(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            if (!open) {
+                throw new ClosedChannelException();
+            }
+            int n = src.remaining();
+            if (src.hasArray()) {
+                out.write(src.array(), src.arrayOffset() + src.position(), n);
+                src.position(src.limit());
+            } else {
+                byte[] copy = new byte[n];
+                src.get(copy);
+                out.write(copy);
+            }
+            out.flush();
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close() throws IOException {
+            open = false;
+            out.close();
+        }
+    }
+
+    /**
+     * Sets what to append to connection and timeout errors, e.g. the console log path and its
+     * most telling line. Called when an error is built, from any thread; must not throw.
+     */
+    public void setDiagnostics(Supplier<String> diagnostics) {
+        this.diagnostics = Objects.requireNonNull(diagnostics, "diagnostics");
+    }
+
+    /** False once the connection is gone (closed, lost, or the guest shut down). */
+    public boolean isConnected() {
+        return lostReason == null;
+    }
+
+    /**
+     * Sends {@code HELLO} (with the host's clock) and waits for {@code HELLO_OK}. May be called
+     * again at any time; the agent answers every HELLO.
+     *
+     * @throws PyroException {@code VM_FAILED} on timeout or connection loss,
+     *     {@code RUNTIME_NOT_READY} if the agent speaks another protocol version
+     */
+    public HelloInfo hello(Duration timeout) {
+        CompletableFuture<HelloInfo> answer = new CompletableFuture<>();
+        pendingHello.set(answer);
+        Instant now = Instant.now();
+        long nanos = Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
+        send(new Frame.Hello(0, PROTOCOL_VERSION, nanos));
+        try {
+            return await(answer, timeout, "HELLO");
+        } finally {
+            pendingHello.compareAndSet(answer, null);
+        }
+    }
+
+    /** Sends {@code PING} and waits for the matching {@code PONG}; returns the round-trip time. */
+    public Duration ping(Duration timeout) {
+        long seq = pingSequence.incrementAndGet();
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        pendingPings.put(seq, answer);
+        long start = System.nanoTime();
+        try {
+            send(new Frame.Ping(0, ByteBuffer.allocate(8).putLong(seq).array()));
+            await(answer, timeout, "PING");
+            return Duration.ofNanos(System.nanoTime() - start);
+        } finally {
+            pendingPings.remove(seq);
+        }
+    }
+
+    /**
+     * Starts a command and returns at once; output flows to {@code output} on the thread that
+     * calls {@link Execution#await()}, which the caller must do.
+     */
+    public Execution start(ExecRequest request, OutputListener output) {
+        checkConnected();
+        int channel = allocateChannel();
+        Execution execution = new Execution(this, channel, request, output, execGrace);
+        execs.put(channel, execution);
+        try {
+            send(request.toFrame(channel));
+        } catch (RuntimeException e) {
+            execs.remove(channel);
+            throw e;
+        }
+        return execution;
+    }
+
+    /**
+     * Runs a command to its end, streaming its output to {@code output}.
+     *
+     * @throws ExecFailedException the guest could not start it (not found, not executable)
+     * @throws PyroException {@code VM_FAILED} if the connection is lost or the guest does not
+     *     report the end within the command's timeout plus the grace; {@code CANCELLED} if the
+     *     calling thread is interrupted (the command is killed)
+     */
+    public ExecResult exec(ExecRequest request, OutputListener output) throws ExecFailedException {
+        return start(request, output).await();
+    }
+
+    /**
+     * Runs a command that reads {@code input} as its stdin. A daemon thread copies the stream
+     * in 64 KiB frames and sends end-of-input when it is exhausted.
+     */
+    public ExecResult exec(ExecRequest request, InputStream input, OutputListener output) throws ExecFailedException {
+        Execution execution = start(request.withStdin(true), output);
+        Thread pump = new Thread(() -> pumpStdin(input, execution), "pyro-guest-stdin-" + execution.channel());
+        pump.setDaemon(true);
+        pump.start();
+        return execution.await();
+    }
+
+    private static void pumpStdin(InputStream input, Execution execution) {
+        byte[] buffer = new byte[STDIN_CHUNK];
+        try (OutputStream stdin = execution.stdin()) {
+            int n;
+            while ((n = input.read(buffer)) >= 0) {
+                stdin.write(buffer, 0, n);
+            }
+        } catch (IOException | RuntimeException e) {
+            // The command ended or the connection is gone: await() reports that, not the pump.
+        }
+    }
+
+    /**
+     * Asks the agent to power the VM off ({@code SHUTDOWN}) and waits for {@code SHUTDOWN_OK}.
+     *
+     * @return true if the agent acknowledged, or the connection closed after the request (the
+     *     VM went away, which is what was asked); false if neither happened within the timeout
+     */
+    public boolean shutdown(Duration timeout) {
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        pendingShutdown.set(answer);
+        shutdownRequested = true;
+        if (!isConnected()) {
+            return false;
+        }
+        try {
+            send(new Frame.Shutdown(0, 0));
+            answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (PyroException | ExecutionException e) {
+            return !isConnected();
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PyroException(PyroException.Kind.CANCELLED, "interrupted while shutting down " + name);
+        }
+    }
+
+    /** Closes the connection; pending calls fail. Never throws. */
+    @Override
+    public void close() {
+        connectionLost("the connection was closed by the host", null);
+    }
+
+    // ---- sending
+
+    void send(Frame frame) {
+        byte[] bytes = FrameCodec.encode(frame);
+        checkConnected();
+        try {
+            outbox.put(bytes);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PyroException(PyroException.Kind.CANCELLED, "interrupted while sending to " + name);
+        }
+        // The writer may have died between the check and the put; the frame is then never sent
+        // and every waiter learns it from connectionLost().
+    }
+
+    /** Best effort: sends a signal to a command unless the connection is gone. */
+    void trySignal(int channel, int signal) {
+        if (isConnected()) {
+            try {
+                send(new Frame.Signal(channel, signal));
+            } catch (PyroException e) {
+                // Lost meanwhile: nothing left to signal.
+            }
+        }
+    }
+
+    static int sigkill() {
+        return SIGKILL;
+    }
+
+    private void writeLoop() {
+        try {
+            while (true) {
+                byte[] frame = outbox.take();
+                if (frame == POISON) {
+                    return;
+                }
+                ByteBuffer b = ByteBuffer.wrap(frame);
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
+            }
+        } catch (InterruptedException | ClosedChannelException e) {
+            connectionLost("the connection was closed", null);
+        } catch (IOException e) {
+            connectionLost("writing failed: " + e.getMessage(), e);
+        }
+    }
+
+    // ---- receiving
+
+    private void readLoop() {
+        while (true) {
+            Frame frame;
+            try {
+                frame = reader.read();
+            } catch (UnknownFrameTypeException e) {
+                continue; // framing is intact; a newer agent may send types we do not know
+            } catch (ClosedChannelException e) {
+                connectionLost("the connection was closed", null);
+                return;
+            } catch (IOException e) {
+                connectionLost(e instanceof ProtocolException ? "protocol error: " + e.getMessage()
+                        : "reading failed: " + e.getMessage(), e);
+                return;
+            }
+            if (frame == null) {
+                connectionLost(shutdownRequested ? "the guest shut down" : "the connection was closed by the VM",
+                        null);
+                return;
+            }
+            dispatch(frame);
+        }
+    }
+
+    private void dispatch(Frame frame) {
+        if (frame.channel() == 0) {
+            dispatchControl(frame);
+            return;
+        }
+        Execution execution = execs.get(frame.channel());
+        if (execution == null) {
+            return; // late output of an abandoned or unknown channel
+        }
+        boolean ended = frame instanceof Frame.Exit || frame instanceof Frame.Error;
+        if (ended) {
+            execs.remove(frame.channel());
+        }
+        execution.deliver(frame);
+    }
+
+    private void dispatchControl(Frame frame) {
+        if (frame instanceof Frame.HelloOk ok) {
+            CompletableFuture<HelloInfo> answer = pendingHello.get();
+            if (answer == null) {
+                return; // a second answer to a repeated HELLO
+            }
+            if (ok.version() != PROTOCOL_VERSION) {
+                answer.completeExceptionally(versionMismatch("it speaks version " + Integer.toUnsignedString(
+                        ok.version())));
+            } else {
+                answer.complete(new HelloInfo(ok.version(), utf8(ok.agentVersion()), utf8(ok.kernelRelease()),
+                        ok.features()));
+            }
+        } else if (frame instanceof Frame.Pong pong) {
+            if (pong.data().length == 8) {
+                CompletableFuture<Void> answer = pendingPings.get(ByteBuffer.wrap(pong.data()).getLong());
+                if (answer != null) {
+                    answer.complete(null);
+                }
+            }
+        } else if (frame instanceof Frame.ShutdownOk) {
+            CompletableFuture<Void> answer = pendingShutdown.get();
+            if (answer != null) {
+                answer.complete(null);
+            }
+        } else if (frame instanceof Frame.Error error) {
+            // Channel-0 errors answer HELLO (another version) or report a frame the agent could
+            // not decode; only a pending HELLO can be matched to one.
+            CompletableFuture<HelloInfo> answer = pendingHello.get();
+            if (answer != null) {
+                answer.completeExceptionally(error.code() == Frame.Error.UNSUPPORTED
+                        ? versionMismatch(utf8(error.message()))
+                        : vmFailed(name + " answered HELLO with error " + error.code() + ": " + utf8(error.message())));
+            }
+        }
+    }
+
+    private PyroException versionMismatch(String detail) {
+        return new PyroException(PyroException.Kind.RUNTIME_NOT_READY, name + " does not speak guest protocol version "
+                + PROTOCOL_VERSION + " (" + detail + "); rebuild the environment's image with this pyro version: "
+                + "pyro runtime build-rootfs <environment>");
+    }
+
+    // ---- connection loss
+
+    private void connectionLost(String reason, Throwable cause) {
+        synchronized (lostLock) {
+            if (lostReason != null) {
+                return;
+            }
+            lostReason = reason;
+        }
+        outbox.clear();
+        outbox.offer(POISON);
+        try {
+            transport.close();
+        } catch (Exception e) {
+            // Closing is best effort; the connection is gone either way.
+        }
+        CompletableFuture<HelloInfo> hello = pendingHello.get();
+        if (hello != null) {
+            hello.completeExceptionally(lost());
+        }
+        pendingPings.values().forEach(p -> p.completeExceptionally(lost()));
+        CompletableFuture<Void> shutdown = pendingShutdown.get();
+        if (shutdown != null) {
+            shutdown.complete(null);
+        }
+        for (Execution execution : List.copyOf(execs.values())) {
+            execution.connectionLost();
+        }
+        execs.clear();
+        if (Thread.currentThread() != writerThread) {
+            writerThread.interrupt(); // unblocks a write the guest no longer drains
+        }
+    }
+
+    private void checkConnected() {
+        if (lostReason != null) {
+            throw lost();
+        }
+    }
+
+    /** The error every call gets once the connection is gone. */
+    PyroException lost() {
+        String reason = lostReason;
+        return vmFailed("lost the connection to " + name + ": " + (reason == null ? "unknown reason" : reason));
+    }
+
+    PyroException vmFailed(String message) {
+        String extra;
+        try {
+            extra = diagnostics.get();
+        } catch (RuntimeException e) {
+            extra = "";
+        }
+        return new PyroException(PyroException.Kind.VM_FAILED, extra == null || extra.isEmpty() ? message
+                : message + "; " + extra);
+    }
+
+    String name() {
+        return name;
+    }
+
+    private <T> T await(CompletableFuture<T> answer, Duration timeout, String request) {
+        try {
+            return answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw vmFailed(name + " did not answer " + request + " within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof PyroException pe) {
+                // Re-thrown as a new exception so the stack trace shows this caller.
+                throw new PyroException(pe.kind(), pe.getMessage(), pe);
+            }
+            throw new PyroException(PyroException.Kind.INTERNAL, request + " failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PyroException(PyroException.Kind.CANCELLED, "interrupted while waiting for " + name);
+        }
+    }
+
+    private int allocateChannel() {
+        while (true) {
+            int channel = nextChannel.getAndIncrement();
+            if (channel != 0 && !execs.containsKey(channel)) {
+                return channel;
+            }
+        }
+    }
+
+    static String utf8(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
 }

@@ -1,0 +1,104 @@
+package dev.pyro.internal.engine.qemu;
+
+import dev.pyro.Accel;
+import dev.pyro.internal.engine.VmSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds QEMU's command line for a VM (docs/engines.md explains every part). Pure: no I/O,
+ * so it is unit-tested as is.
+ */
+public final class QemuCommandLine {
+    /** Where the agent binary lives in every environment image; it runs as PID 1. */
+    public static final String AGENT_PATH = "/usr/sbin/pyro-agent";
+    /** The virtio-serial port name the agent looks for. */
+    public static final String AGENT_PORT = "org.pyro.agent";
+
+    private QemuCommandLine() {
+    }
+
+    /**
+     * Tunables measured in docs/engines.md; the defaults are what the engine uses.
+     *
+     * @param quiet pass {@code quiet} (the kernel prints only warnings and panics: less serial
+     *     output, which is slow under emulation; panics, the lines that explain a failed boot,
+     *     still show)
+     * @param cpuModelTcg the CPU model under TCG
+     * @param tcgTranslationCacheMib TCG's translation cache (QEMU's default is 1 GiB of address
+     *     space, of which only what is used becomes resident); 0 keeps QEMU's default
+     * @param extraKernelArgs appended to the kernel command line
+     */
+    public record Tuning(boolean quiet, String cpuModelTcg, int tcgTranslationCacheMib, List<String> extraKernelArgs) {
+        public Tuning {
+            extraKernelArgs = List.copyOf(extraKernelArgs);
+        }
+
+        public static Tuning defaults() {
+            return new Tuning(true, "max", 0, List.of());
+        }
+    }
+
+    /** The kernel command line: console, root, init and the guest boot contract of docs/guest-protocol.md. */
+    public static String kernelArgs(VmSpec spec, Tuning tuning) {
+        List<String> args = new ArrayList<>(List.of(
+                "console=ttyS0",
+                // Any reboot (the agent's power off, a panic) becomes QEMU exiting (-no-reboot).
+                "reboot=t", "panic=-1",
+                "root=/dev/vda", "ro", "rootfstype=ext4",
+                "init=" + AGENT_PATH));
+        if (tuning.quiet()) {
+            args.add("quiet");
+        }
+        args.add("pyro.upper=" + (spec.writableDisk().isPresent() ? "/dev/vdb" : "tmpfs"));
+        if (spec.ephemeral()) {
+            args.add("pyro.ephemeral=1");
+        }
+        if (!spec.ttl().isZero() && !spec.ttl().isNegative()) {
+            long seconds = (spec.ttl().toMillis() + 999) / 1000; // rounded up: never earlier than asked
+            args.add("pyro.ttl=" + seconds);
+        }
+        args.addAll(tuning.extraKernelArgs());
+        return String.join(" ", args);
+    }
+
+    /** The full argv, starting with the QEMU binary. */
+    public static List<String> build(QemuBinary qemu, VmSpec spec, VmFiles files, Tuning tuning) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(qemu.path().toString());
+        // microvm: no PCI, no firmware, virtio-mmio; acpi=off makes QEMU list the virtio-mmio
+        // devices on the kernel command line, which our kernel reads
+        // (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). pit, pic and rtc stay on: without the PIT our
+        // kernel panics in timer setup, without the RTC boot is slower (measured).
+        cmd.addAll(List.of("-M", "microvm,acpi=off"));
+        cmd.addAll(List.of("-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
+        cmd.addAll(List.of("-name", "pyro-" + spec.id()));
+        if (spec.accel() == Accel.KVM) {
+            cmd.addAll(List.of("-accel", "kvm", "-cpu", "host"));
+        } else {
+            String accel = tuning.tcgTranslationCacheMib() > 0 ? "tcg,tb-size=" + tuning.tcgTranslationCacheMib() : "tcg";
+            cmd.addAll(List.of("-accel", accel, "-cpu", tuning.cpuModelTcg()));
+        }
+        cmd.addAll(List.of("-m", Integer.toString(spec.memMib()), "-smp", Integer.toString(spec.vcpuCount())));
+        cmd.addAll(List.of("-kernel", spec.kernel().toAbsolutePath().toString(), "-append", kernelArgs(spec, tuning)));
+        // Root: read-only, so QEMU takes only a shared lock and any number of VMs use one image.
+        // It is the first virtio-mmio device, so the guest sees it as /dev/vda.
+        cmd.addAll(List.of("-drive", "file=" + opt(spec.rootImage().toAbsolutePath().toString())
+                + ",format=raw,if=none,id=root,readonly=on", "-device", "virtio-blk-device,drive=root"));
+        spec.writableDisk().ifPresent(disk -> cmd.addAll(List.of("-drive", "file=" + opt(disk.toAbsolutePath().toString())
+                + ",format=raw,if=none,id=data,discard=unmap", "-device", "virtio-blk-device,drive=data")));
+        cmd.addAll(List.of("-chardev", "file,id=console,path=" + opt(files.consoleLog().toString()),
+                "-serial", "chardev:console"));
+        cmd.addAll(List.of("-device", "virtio-serial-device,max_ports=2",
+                "-chardev", "socket,id=agent,server=on,wait=off,path=" + opt(files.agentSocket().toString()),
+                "-device", "virtserialport,chardev=agent,name=" + AGENT_PORT));
+        cmd.addAll(List.of("-chardev", "socket,id=qmp,server=on,wait=off,path=" + opt(files.qmpSocket().toString()),
+                "-mon", "chardev=qmp,mode=control"));
+        return cmd;
+    }
+
+    /** Escapes a value inside QEMU's {@code key=value,...} option syntax (a comma is doubled). */
+    static String opt(String value) {
+        return value.replace(",", ",,");
+    }
+}

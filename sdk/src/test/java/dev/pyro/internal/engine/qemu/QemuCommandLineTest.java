@@ -1,0 +1,78 @@
+package dev.pyro.internal.engine.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pyro.Accel;
+import dev.pyro.internal.engine.VmSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class QemuCommandLineTest {
+    static final QemuBinary QEMU = new QemuBinary(Path.of("/usr/bin/qemu-system-x86_64"), "7.2.19", "QEMU 7.2.19");
+
+    static VmSpec spec(Optional<Path> disk, Accel accel, boolean ephemeral, Duration ttl) {
+        return new VmSpec("abc", Path.of("/run/vms/abc"), Path.of("/k/bzImage"), Path.of("/img/root,1.ext4"), disk, 2,
+                768, accel, ephemeral, ttl, Duration.ofSeconds(30));
+    }
+
+    static VmFiles files() {
+        Path dir = Path.of("/run/vms/abc");
+        return new VmFiles(dir, dir.resolve("console.log"), dir.resolve("qemu.log"), dir.resolve("agent.sock"),
+                dir.resolve("qmp.sock"), Optional.empty());
+    }
+
+    static String after(List<String> cmd, String option) {
+        return cmd.get(cmd.indexOf(option) + 1);
+    }
+
+    @Test
+    void tcgEphemeralVmWithoutDisk() {
+        List<String> cmd = QemuCommandLine.build(QEMU, spec(Optional.empty(), Accel.TCG, true, Duration.ofSeconds(90)),
+                files(), QemuCommandLine.Tuning.defaults());
+        assertThat(cmd.get(0)).isEqualTo("/usr/bin/qemu-system-x86_64");
+        assertThat(after(cmd, "-M")).isEqualTo("microvm,acpi=off");
+        assertThat(cmd).contains("-nodefaults", "-no-user-config", "-nographic", "-no-reboot");
+        assertThat(after(cmd, "-accel")).isEqualTo("tcg");
+        assertThat(after(cmd, "-cpu")).isEqualTo("max");
+        assertThat(after(cmd, "-m")).isEqualTo("768");
+        assertThat(after(cmd, "-smp")).isEqualTo("2");
+        assertThat(after(cmd, "-kernel")).isEqualTo("/k/bzImage");
+        assertThat(after(cmd, "-append").split(" ")).containsExactly("console=ttyS0", "reboot=t", "panic=-1",
+                "root=/dev/vda", "ro", "rootfstype=ext4", "init=/usr/sbin/pyro-agent", "quiet", "pyro.upper=tmpfs",
+                "pyro.ephemeral=1", "pyro.ttl=90");
+        // The comma in the image name is escaped for QEMU's option syntax.
+        assertThat(after(cmd, "-drive")).isEqualTo("file=/img/root,,1.ext4,format=raw,if=none,id=root,readonly=on");
+        assertThat(cmd).containsSubsequence("-device", "virtio-blk-device,drive=root");
+        assertThat(cmd.stream().filter(a -> a.startsWith("file=")).count()).isEqualTo(1);
+        assertThat(cmd).contains("socket,id=agent,server=on,wait=off,path=/run/vms/abc/agent.sock",
+                "virtserialport,chardev=agent,name=org.pyro.agent",
+                "socket,id=qmp,server=on,wait=off,path=/run/vms/abc/qmp.sock", "chardev=qmp,mode=control",
+                "file,id=console,path=/run/vms/abc/console.log", "chardev:console");
+    }
+
+    @Test
+    void kvmPersistentVmWithWritableDisk() {
+        List<String> cmd = QemuCommandLine.build(QEMU, spec(Optional.of(Path.of("/d/disk.ext4")), Accel.KVM, false,
+                Duration.ZERO), files(), QemuCommandLine.Tuning.defaults());
+        assertThat(after(cmd, "-accel")).isEqualTo("kvm");
+        assertThat(after(cmd, "-cpu")).isEqualTo("host");
+        String append = after(cmd, "-append");
+        assertThat(append).contains("pyro.upper=/dev/vdb").doesNotContain("pyro.ephemeral", "pyro.ttl");
+        // Root first (/dev/vda), then the writable disk (/dev/vdb).
+        assertThat(cmd).containsSubsequence("virtio-blk-device,drive=root", "virtio-blk-device,drive=data");
+        assertThat(cmd).contains("file=/d/disk.ext4,format=raw,if=none,id=data,discard=unmap");
+    }
+
+    @Test
+    void ttlIsRoundedUpAndTuningApplies() {
+        var tuning = new QemuCommandLine.Tuning(false, "qemu64", 128, List.of("lpj=1"));
+        List<String> cmd = QemuCommandLine.build(QEMU, spec(Optional.empty(), Accel.TCG, true, Duration.ofMillis(1500)),
+                files(), tuning);
+        assertThat(after(cmd, "-append")).contains("pyro.ttl=2").doesNotContain("quiet").endsWith(" lpj=1");
+        assertThat(after(cmd, "-accel")).isEqualTo("tcg,tb-size=128");
+        assertThat(after(cmd, "-cpu")).isEqualTo("qemu64");
+    }
+}
