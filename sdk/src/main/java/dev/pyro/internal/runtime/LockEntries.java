@@ -1,0 +1,27 @@
+package dev.pyro.internal.runtime;
+
+/** Lock entries for installed artifacts. */
+final class LockEntries {
+    private LockEntries() {
+    }
+
+    static RuntimeLock.Kernel kernel(KernelArtifact kernel) {
+        KernelInfo info = kernel.info();
+        return new RuntimeLock.Kernel(info.key(), kernel.dir().toString(), info.release(), info.source().packageName(),
+                info.source().version(), info.source().sha256(), info.fragmentSha256(), info.configSha256(),
+                info.file(KernelInfo.BZIMAGE).sha256(), info.file(KernelInfo.VMLINUX).sha256(), false);
+    }
+
+    static RuntimeLock.Agent agent(AgentArtifact agent) {
+        AgentInfo info = agent.info();
+        return new RuntimeLock.Agent(info.key(), agent.dir().toString(), info.sourceSha256(), info.compiler(),
+                info.binarySha256(), false);
+    }
+
+    static RuntimeLock.Environment environment(RootfsArtifact rootfs) {
+        RootfsManifest m = rootfs.manifest();
+        return new RuntimeLock.Environment(m.key(), rootfs.dir().toString(), m.environmentVersion(), m.baseKey(),
+                m.packagesSha256(), m.packages().size(), rootfs.manifestFile().toString(),
+                Hashes.sha256(rootfs.manifestFile()), m.agentSha256(), m.imageSha256(), m.imageSize(), false);
+    }
+}
