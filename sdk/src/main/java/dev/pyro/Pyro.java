@@ -1,0 +1,201 @@
+package dev.pyro;
+
+import dev.pyro.internal.doctor.Doctor;
+import dev.pyro.internal.run.CapabilityCheck;
+import dev.pyro.internal.run.OneShotRunner;
+import dev.pyro.internal.run.StatusViews;
+import dev.pyro.internal.run.VmLauncher;
+import dev.pyro.internal.runtime.RuntimeBuilder;
+import dev.pyro.internal.runtime.RuntimePaths;
+import dev.pyro.internal.runtime.RuntimeSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * The pyro SDK: isolated, disposable Linux microVMs. One instance per process is typical;
+ * it is thread-safe, and closing it kills any VM it still runs.
+ *
+ * <pre>{@code
+ * try (Pyro pyro = Pyro.create()) {
+ *     RunResult r = pyro.run(RunRequest.builder("debian:12-base", "uname", "-r").build());
+ *     System.out.println(r.exitCode() + " " + r.stdoutText());
+ * }
+ * }</pre>
+ *
+ * <p>Every method throws {@link PyroException} for problems a caller can act on; its message
+ * is one line naming the problem and the fix.
+ */
+public final class Pyro implements AutoCloseable {
+    private final RuntimePaths paths;
+    private final ProgressListener progress;
+    private final RuntimeBuilder runtime;
+    private final VmLauncher launcher;
+    private final OneShotRunner runner;
+
+    private Pyro(Builder builder) {
+        RuntimePaths defaults = RuntimePaths.fromEnvironment(builder.environment,
+                Path.of(System.getProperty("user.home")));
+        this.paths = new RuntimePaths(
+                builder.cacheDir != null ? builder.cacheDir : defaults.cacheDir(),
+                builder.home != null ? builder.home : defaults.homeDir());
+        this.progress = builder.progress;
+        this.runtime = RuntimeBuilder.create(paths, RuntimeSettings.fromEnvironment(builder.environment));
+        this.launcher = new VmLauncher(paths, builder.environment);
+        CapabilityCheck check = new CapabilityCheck(runtime, launcher);
+        this.runner = new OneShotRunner(runtime, launcher, check, paths);
+    }
+
+    /** An instance configured from the environment ({@code PYRO_HOME}, {@code PYRO_CACHE_DIR}, ...). */
+    public static Pyro create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** This SDK's version. */
+    public static String version() {
+        Properties p = new Properties();
+        try (InputStream in = Pyro.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p.getProperty("version", "0+unknown");
+    }
+
+    /** Runs a command in a fresh VM and deletes the VM; output is kept in the result. */
+    public RunResult run(RunRequest request) {
+        return run(request, OutputListener.NONE);
+    }
+
+    /**
+     * Runs a command in a fresh VM and deletes the VM, streaming the command's output to
+     * {@code output} as it arrives (and keeping it in the result up to the request's limit).
+     * On first use this builds the guest runtime (minutes; reported to the progress listener).
+     *
+     * @throws PyroException INVALID_ARGUMENT for a bad request (unknown environment, empty
+     *     command, out-of-range resources), HOST_SETUP, RUNTIME_NOT_READY, BUILD_FAILED or
+     *     VM_FAILED when the VM could not be provided
+     */
+    public RunResult run(RunRequest request, OutputListener output) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(output, "output");
+        return runner.run(request, output, progress);
+    }
+
+    /** The known environment names, sorted. */
+    public List<String> environments() {
+        return runtime.environments().stream().map(e -> e.name()).toList();
+    }
+
+    /** Inspects the host and the runtime; probes KVM with a real boot. */
+    public DoctorReport doctor() {
+        return new Doctor(paths, runtime, launcher).report();
+    }
+
+    /**
+     * The runtime's components and capability flags.
+     *
+     * @param verifyHashes re-hash every artifact (slower) instead of the cheap size/mtime check
+     */
+    public RuntimeStatus runtimeStatus(boolean verifyHashes) {
+        return StatusViews.of(runtime.status(verifyHashes, progress));
+    }
+
+    /** Builds the guest kernel unless it is up to date (or {@code force}). */
+    public RuntimeStatus buildKernel(boolean force) {
+        runtime.buildKernel(force, progress);
+        return runtimeStatus(false);
+    }
+
+    /** Builds the guest agent unless it is up to date (or {@code force}). */
+    public RuntimeStatus buildAgent(boolean force) {
+        runtime.buildAgent(force, progress);
+        return runtimeStatus(false);
+    }
+
+    /** Builds an environment's root image unless it is up to date (or {@code force}). */
+    public RuntimeStatus buildRootfs(String environment, boolean force) {
+        runtime.buildRootfs(environment, force, progress);
+        return runtimeStatus(false);
+    }
+
+    /**
+     * Builds whatever is missing for the given environments ({@code debian:12-base} when
+     * empty), then proves {@code vm_boot} and {@code guest_exec} with a real boot and exec
+     * and records them in the runtime lock.
+     */
+    public RuntimeStatus materialize(List<String> environments) {
+        List<String> wanted = environments.isEmpty() ? List.of(OneShotRunner.DEFAULT_ENVIRONMENT) : environments;
+        runtime.materialize(wanted, progress);
+        for (String environment : wanted) {
+            runner.capabilityCheck().prove(environment, progress);
+        }
+        return runtimeStatus(false);
+    }
+
+    /** PYRO_HOME: state and per-VM directories. */
+    public Path home() {
+        return paths.homeDir();
+    }
+
+    /** PYRO_CACHE_DIR: built and downloaded artifacts. */
+    public Path cacheDir() {
+        return paths.cacheDir();
+    }
+
+    /** Kills every VM this instance still runs. Never throws. */
+    @Override
+    public void close() {
+        launcher.close();
+    }
+
+    /** Configures a {@link Pyro}; unset values come from the environment variables. */
+    public static final class Builder {
+        private Path home;
+        private Path cacheDir;
+        private ProgressListener progress = ProgressListener.NONE;
+        private Map<String, String> environment = System.getenv();
+
+        private Builder() {
+        }
+
+        /** State directory (default: PYRO_HOME, else ~/.local/share/pyro). */
+        public Builder home(Path home) {
+            this.home = home;
+            return this;
+        }
+
+        /** Artifact cache (default: PYRO_CACHE_DIR, else ~/.cache/pyro). */
+        public Builder cacheDir(Path cacheDir) {
+            this.cacheDir = cacheDir;
+            return this;
+        }
+
+        /** Receives progress of long work (builds, boots). */
+        public Builder progress(ProgressListener progress) {
+            this.progress = Objects.requireNonNull(progress, "progress");
+            return this;
+        }
+
+        /** Environment variables to read settings from (default: this process's). */
+        public Builder environment(Map<String, String> environment) {
+            this.environment = Map.copyOf(environment);
+            return this;
+        }
+
+        public Pyro build() {
+            return new Pyro(this);
+        }
+    }
+}

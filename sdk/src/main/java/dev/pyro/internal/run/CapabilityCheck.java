@@ -1,0 +1,79 @@
+package dev.pyro.internal.run;
+
+import dev.pyro.OutputListener;
+import dev.pyro.ProgressEvent;
+import dev.pyro.ProgressListener;
+import dev.pyro.PyroException;
+import dev.pyro.internal.guest.ExecFailedException;
+import dev.pyro.internal.guest.ExecRequest;
+import dev.pyro.internal.guest.ExecResult;
+import dev.pyro.internal.runtime.Capability;
+import dev.pyro.internal.runtime.ResolvedRuntime;
+import dev.pyro.internal.runtime.RuntimeBuilder;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Proves the runtime's capabilities with real work and records them in the runtime lock:
+ * {@code vm_boot} when a VM booted from the installed kernel and image and its agent answered
+ * with the expected kernel release; {@code guest_exec} when {@code uname -r} ran in that VM and
+ * printed the release of the kernel we built. Nothing else sets these flags.
+ */
+public final class CapabilityCheck {
+    private static final int CHECK_MEM_MIB = 256;
+    private static final Duration CHECK_TTL = Duration.ofMinutes(3);
+
+    private final RuntimeBuilder runtime;
+    private final VmLauncher launcher;
+
+    public CapabilityCheck(RuntimeBuilder runtime, VmLauncher launcher) {
+        this.runtime = runtime;
+        this.launcher = launcher;
+    }
+
+    /** Whether vm_boot and guest_exec are proven for the installed artifacts (the lock's safety rule). */
+    public boolean proven(ResolvedRuntime resolved) {
+        Map<Capability, Boolean> flags = runtime.status(false, ProgressListener.NONE).capabilities();
+        return flags.getOrDefault(Capability.VM_BOOT, false) && flags.getOrDefault(Capability.GUEST_EXEC, false);
+    }
+
+    /** Boots a VM of {@code environment}, runs {@code uname -r}, and records what passed. */
+    public void prove(String environment, ProgressListener progress) {
+        ResolvedRuntime resolved = runtime.resolve(environment, progress);
+        VmLauncher.AccelChoice accel = launcher.chooseAccel(resolved, progress);
+        progress.onProgress(ProgressEvent.of("check", "proving the runtime: booting " + environment
+                + " (" + accel.accel().wireName() + ")"));
+        VmLauncher.Options options = new VmLauncher.Options(1, CHECK_MEM_MIB, CHECK_TTL, true, Optional.empty());
+        try (VmLauncher.Launched vm = launcher.boot(resolved, options, accel, progress)) {
+            if (!resolved.kernelRelease().equals(vm.kernelRelease())) {
+                vm.keepConsoleLog();
+                throw new PyroException(PyroException.Kind.VM_FAILED, "the guest runs kernel " + vm.kernelRelease()
+                        + " but the runtime built " + resolved.kernelRelease()
+                        + "; rebuild with: pyro runtime build-kernel --force");
+            }
+            runtime.recordCapability(Capability.VM_BOOT, resolved);
+            progress.onProgress(ProgressEvent.of("check", "proving the runtime: running uname -r in the guest"));
+            OutputCapture output = new OutputCapture(OutputListener.NONE, 1 << 16);
+            ExecResult result;
+            try {
+                result = vm.guest().exec(ExecRequest.of("uname", "-r").withTimeout(Duration.ofSeconds(60)), output);
+            } catch (ExecFailedException e) {
+                vm.keepConsoleLog();
+                throw new PyroException(PyroException.Kind.VM_FAILED,
+                        "the guest could not run uname (" + e.getMessage() + "); rebuild the image with: pyro runtime build-rootfs "
+                                + environment + " --force");
+            }
+            String release = new String(output.stdout(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (result.exitCode() != 0 || !release.equals(resolved.kernelRelease())) {
+                vm.keepConsoleLog();
+                throw new PyroException(PyroException.Kind.VM_FAILED, "guest exec check failed: uname -r exited "
+                        + result.exitCode() + " with '" + release + "', expected '" + resolved.kernelRelease()
+                        + "'; see " + vm.consoleLog());
+            }
+            runtime.recordCapability(Capability.GUEST_EXEC, resolved);
+            vm.shutdown();
+            progress.onProgress(ProgressEvent.of("check", "runtime proven: vm_boot and guest_exec recorded"));
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package dev.pyro.internal.run;
+
+import dev.pyro.Accel;
+import dev.pyro.ExecutionMode;
+import dev.pyro.OutputListener;
+import dev.pyro.ProgressEvent;
+import dev.pyro.ProgressListener;
+import dev.pyro.PyroException;
+import dev.pyro.RunRequest;
+import dev.pyro.RunResult;
+import dev.pyro.Timings;
+import dev.pyro.internal.guest.ExecFailedException;
+import dev.pyro.internal.guest.ExecRequest;
+import dev.pyro.internal.guest.ExecResult;
+import dev.pyro.internal.host.HostInfo;
+import dev.pyro.internal.runtime.EnvironmentRecipe;
+import dev.pyro.internal.runtime.ResolvedRuntime;
+import dev.pyro.internal.runtime.RuntimeBuilder;
+import dev.pyro.internal.runtime.RuntimePaths;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One-shot runs: check the request, make sure the runtime is built and proven, boot an
+ * ephemeral VM, run the command, tear the VM down, and account for the time of each phase.
+ * With {@code allow_host_compat}, falls back to the host when guest execution is unavailable.
+ */
+public final class OneShotRunner {
+    public static final String DEFAULT_ENVIRONMENT = "debian:12-base";
+    /** The command's working directory in the guest (created by the agent; empty in a fresh VM). */
+    static final String GUEST_CWD = "/workspace";
+    /** Failures of the guest path that host-compat may stand in for (not bad input, not a failed command). */
+    private static final Set<PyroException.Kind> FALLBACK_KINDS = EnumSet.of(PyroException.Kind.HOST_SETUP,
+            PyroException.Kind.RUNTIME_NOT_READY, PyroException.Kind.BUILD_FAILED, PyroException.Kind.VM_FAILED);
+
+    private final RuntimeBuilder runtime;
+    private final VmLauncher launcher;
+    private final CapabilityCheck capabilityCheck;
+    private final RuntimePaths paths;
+
+    public OneShotRunner(RuntimeBuilder runtime, VmLauncher launcher, CapabilityCheck capabilityCheck, RuntimePaths paths) {
+        this.runtime = runtime;
+        this.launcher = launcher;
+        this.capabilityCheck = capabilityCheck;
+        this.paths = paths;
+    }
+
+    public CapabilityCheck capabilityCheck() {
+        return capabilityCheck;
+    }
+
+    public RunResult run(RunRequest request, OutputListener output, ProgressListener progress) {
+        long started = System.nanoTime();
+        List<String> known = runtime.environments().stream().map(EnvironmentRecipe::name).toList();
+        RunValidation.check(request, known, HostInfo.memTotalBytes() >> 20);
+        if (request.engine().equals("host_compat")) {
+            return onHost(request, output, "requested with engine host_compat", started);
+        }
+        if (request.engine().equals("firecracker")) {
+            throw new PyroException(PyroException.Kind.HOST_SETUP, "the firecracker engine needs working KVM and the"
+                    + " firecracker binary, which this build does not ship yet; use engine auto or qemu");
+        }
+        ResolvedRuntime resolved;
+        VmLauncher.AccelChoice accel;
+        try {
+            resolved = prepare(request.environment(), progress);
+            accel = launcher.chooseAccel(resolved, progress);
+        } catch (PyroException e) {
+            if (request.allowHostCompat() && FALLBACK_KINDS.contains(e.kind())) {
+                return onHost(request, output, "guest execution is unavailable here (" + e.getMessage() + ")", started);
+            }
+            throw e;
+        }
+        return inVm(request, resolved, accel, output, progress, started);
+    }
+
+    /** The installed runtime for {@code environment}: built first if missing, proven first if unproven. */
+    ResolvedRuntime prepare(String environment, ProgressListener progress) {
+        ResolvedRuntime resolved;
+        try {
+            resolved = runtime.resolve(environment, progress);
+        } catch (PyroException e) {
+            if (e.kind() != PyroException.Kind.RUNTIME_NOT_READY) {
+                throw e;
+            }
+            progress.onProgress(ProgressEvent.of("runtime",
+                    "first use: building the guest runtime for " + environment + " (cached for later runs)"));
+            runtime.materialize(List.of(environment), progress);
+            resolved = runtime.resolve(environment, progress);
+        }
+        if (!capabilityCheck.proven(resolved)) {
+            capabilityCheck.prove(environment, progress);
+        }
+        return resolved;
+    }
+
+    private RunResult inVm(RunRequest request, ResolvedRuntime resolved, VmLauncher.AccelChoice accel,
+            OutputListener output, ProgressListener progress, long started) {
+        OutputCapture capture = new OutputCapture(output, request.outputLimitBytes());
+        long bootStarted = System.nanoTime();
+        VmLauncher.Options options = new VmLauncher.Options(request.vcpuCount(), request.memMib(),
+                Duration.ofSeconds(request.ttlSeconds()), true, Optional.empty());
+        try (VmLauncher.Launched vm = launcher.boot(resolved, options, accel, progress)) {
+            long bootMs = millisSince(bootStarted);
+            long execStarted = System.nanoTime();
+            int exitCode;
+            boolean timedOut = false;
+            ExecRequest exec = ExecRequest.of(request.command())
+                    .withCwd(GUEST_CWD)
+                    .withTimeout(Duration.ofSeconds(request.timeoutSeconds()));
+            try {
+                ExecResult result = vm.guest().exec(exec, capture);
+                exitCode = result.exitCode();
+                timedOut = result.timedOut();
+            } catch (ExecFailedException e) {
+                exitCode = e.shellExitCode();
+                byte[] message = (cannotStart(request.command(), e) + "\n").getBytes(StandardCharsets.UTF_8);
+                capture.onStderr(message, 0, message.length);
+            }
+            long execMs = millisSince(execStarted);
+            long teardownStarted = System.nanoTime();
+            vm.shutdown();
+            long teardownMs = millisSince(teardownStarted);
+            return new RunResult(request.environment(), "qemu", vm.accel(), vm.executionMode(), exitCode,
+                    capture.stdout(), capture.stderr(), capture.stdoutTruncated(), capture.stderrTruncated(), timedOut,
+                    millisSince(started), new Timings(bootMs, execMs, teardownMs), vm.id(), vm.kernelRelease(),
+                    accel.note());
+        }
+    }
+
+    /** The stderr line for a command the guest could not start, with a hint for the common mistake. */
+    static String cannotStart(List<String> command, ExecFailedException e) {
+        String program = command.get(0);
+        StringBuilder line = new StringBuilder("pyro: ").append(e.getMessage());
+        if (program.contains(" ") || program.contains("|") || program.contains(";")) {
+            line.append("; to run a shell command line, use: sh -c '").append(program).append("'");
+        } else {
+            line.append("; ").append(e.hint());
+        }
+        return line.toString();
+    }
+
+    private RunResult onHost(RunRequest request, OutputListener output, String reason, long started) {
+        OutputCapture capture = new OutputCapture(output, request.outputLimitBytes());
+        Path dir = null;
+        try {
+            Files.createDirectories(paths.homeDir());
+            dir = Files.createTempDirectory(paths.homeDir(), "host-compat-");
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+            env.put("HOME", dir.toString());
+            env.put("LANG", "C.UTF-8");
+            env.put("TERM", "dumb");
+            long execStarted = System.nanoTime();
+            HostCommand.Outcome outcome = HostCommand.run(request.command(), dir, env,
+                    Duration.ofSeconds(request.timeoutSeconds()), capture);
+            long execMs = millisSince(execStarted);
+            long teardownStarted = System.nanoTime();
+            Dirs.deleteQuietly(dir);
+            dir = null;
+            return new RunResult(request.environment(), "host_compat", Accel.NONE, ExecutionMode.HOST_COMPAT,
+                    outcome.exitCode(), capture.stdout(), capture.stderr(), capture.stdoutTruncated(),
+                    capture.stderrTruncated(), outcome.timedOut(), millisSince(started),
+                    new Timings(0, execMs, millisSince(teardownStarted)), "", "",
+                    Optional.of("ran on the host WITHOUT isolation (host-compat): " + reason));
+        } catch (IOException e) {
+            throw new PyroException(PyroException.Kind.HOST_SETUP, "cannot create a host-compat directory under "
+                    + paths.homeDir() + " (" + e.getMessage() + "); check PYRO_HOME's permissions");
+        } finally {
+            if (dir != null) {
+                Dirs.deleteQuietly(dir);
+            }
+        }
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000L;
+    }
+}

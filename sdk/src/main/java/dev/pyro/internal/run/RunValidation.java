@@ -1,0 +1,66 @@
+package dev.pyro.internal.run;
+
+import dev.pyro.PyroException;
+import dev.pyro.RunRequest;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Checks a {@link RunRequest} before any work starts, so that bad input costs nothing and
+ * leaves nothing behind. Messages use the JSON/MCP field names (snake_case) and name the fix.
+ */
+final class RunValidation {
+    /** Below this the guest kernel and agent do not come up reliably (measured: see docs/performance.md). */
+    static final int MIN_MEM_MIB = 128;
+    static final int MAX_VCPU_COUNT = 32;
+    static final Set<String> ENGINES = Set.of("auto", "qemu", "firecracker", "host_compat");
+
+    private RunValidation() {
+    }
+
+    static void check(RunRequest r, List<String> knownEnvironments, long hostMemMib) {
+        if (!knownEnvironments.contains(r.environment())) {
+            throw PyroException.invalidArgument("unknown environment '" + r.environment()
+                    + "'; known environments: " + String.join(", ", knownEnvironments));
+        }
+        if (r.command().isEmpty()) {
+            throw PyroException.invalidArgument("no command given; pass the command and its arguments, e.g. [\"uname\", \"-a\"]");
+        }
+        if (r.command().get(0).isEmpty()) {
+            throw PyroException.invalidArgument("the command's program name is empty; pass e.g. [\"uname\", \"-a\"]");
+        }
+        if (r.vcpuCount() < 1 || r.vcpuCount() > MAX_VCPU_COUNT) {
+            throw PyroException.invalidArgument("vcpu_count must be between 1 and " + MAX_VCPU_COUNT
+                    + "; got " + r.vcpuCount());
+        }
+        if (r.memMib() < MIN_MEM_MIB) {
+            throw PyroException.invalidArgument("mem_mib " + r.memMib() + " is below the " + MIN_MEM_MIB
+                    + " MiB the guest kernel needs; use " + MIN_MEM_MIB + " or more");
+        }
+        if (hostMemMib > 0 && r.memMib() > hostMemMib) {
+            throw PyroException.invalidArgument("mem_mib " + r.memMib() + " is more than this host's "
+                    + hostMemMib + " MiB of memory; use less");
+        }
+        if (r.timeoutSeconds() <= 0) {
+            throw PyroException.invalidArgument("timeout_seconds must be a positive number of seconds; got "
+                    + r.timeoutSeconds());
+        }
+        if (r.ttlSeconds() <= 0) {
+            throw PyroException.invalidArgument("ttl_seconds must be a positive number of seconds; got " + r.ttlSeconds());
+        }
+        if (r.timeoutSeconds() > r.ttlSeconds()) {
+            throw PyroException.invalidArgument("timeout_seconds (" + r.timeoutSeconds() + ") is longer than the VM's ttl_seconds ("
+                    + r.ttlSeconds() + "); raise ttl_seconds or lower timeout_seconds");
+        }
+        if (!ENGINES.contains(r.engine())) {
+            throw PyroException.invalidArgument("unknown engine '" + r.engine() + "'; use one of: auto, qemu, firecracker, host_compat");
+        }
+        if (r.engine().equals("host_compat") && !r.allowHostCompat()) {
+            throw PyroException.invalidArgument("engine host_compat runs on the host without isolation;"
+                    + " it needs allow_host_compat (--allow-host-compat)");
+        }
+        if (r.outputLimitBytes() < 0) {
+            throw PyroException.invalidArgument("output_limit_bytes must not be negative");
+        }
+    }
+}
