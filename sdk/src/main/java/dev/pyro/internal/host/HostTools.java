@@ -123,6 +123,10 @@ public final class HostTools {
         Optional<Path> aptGet = find("apt-get");
         Optional<Path> aptCache = find("apt-cache");
         if (aptGet.isEmpty() || aptCache.isEmpty()) {
+            if (java.nio.file.Files.exists(Path.of("/etc/debian_version"))) {
+                // A Debian host whose PATH hides apt-get: the install line still is the fix.
+                throw new PyroException(PyroException.Kind.HOST_SETUP, missingMessage(missing, ""));
+            }
             throw new PyroException(PyroException.Kind.HOST_SETUP, "missing host tools: " + names(missing)
                     + "; install the packages that provide them (Debian: " + packageList(missing) + ")");
         }

@@ -13,9 +13,12 @@ import dev.pyro.internal.guest.ExecFailedException;
 import dev.pyro.internal.guest.ExecRequest;
 import dev.pyro.internal.guest.ExecResult;
 import dev.pyro.internal.host.HostInfo;
+import dev.pyro.internal.runtime.ComponentState;
+import dev.pyro.internal.runtime.ComponentStatus;
 import dev.pyro.internal.runtime.EnvironmentRecipe;
 import dev.pyro.internal.runtime.ResolvedRuntime;
 import dev.pyro.internal.runtime.RuntimeBuilder;
+import dev.pyro.internal.runtime.RuntimeLock;
 import dev.pyro.internal.runtime.RuntimePaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -92,6 +95,7 @@ public final class OneShotRunner {
             if (e.kind() != PyroException.Kind.RUNTIME_NOT_READY) {
                 throw e;
             }
+            refuseCorrupt(environment);
             progress.onProgress(ProgressEvent.of("runtime",
                     "first use: building the guest runtime for " + environment + " (cached for later runs)"));
             runtime.materialize(List.of(environment), progress);
@@ -101,6 +105,24 @@ public final class OneShotRunner {
             capabilityCheck.prove(environment, progress);
         }
         return resolved;
+    }
+
+    /**
+     * A corrupt artifact is not rebuilt behind the user's back: its content changed after it
+     * was verified at install, which deserves a look (disk trouble, tampering) and a deliberate fix.
+     */
+    private void refuseCorrupt(String environment) {
+        for (ComponentStatus c : runtime.status(false, ProgressListener.NONE).components()) {
+            boolean concerned = c.id().equals("kernel") || c.id().equals("agent")
+                    || c.id().equals(RuntimeLock.rootfsId(environment));
+            if (concerned && c.state() == ComponentState.CORRUPT) {
+                String fix = c.id().startsWith("rootfs:") ? "pyro runtime build-rootfs " + environment + " --force"
+                        : "pyro runtime build-" + c.id() + " --force";
+                throw new PyroException(PyroException.Kind.RUNTIME_NOT_READY, c.id() + " is corrupt ("
+                        + (c.detail() == null ? "its content changed since it was built" : c.detail())
+                        + "); rebuild it with: " + fix);
+            }
+        }
     }
 
     private RunResult inVm(RunRequest request, ResolvedRuntime resolved, VmLauncher.AccelChoice accel,

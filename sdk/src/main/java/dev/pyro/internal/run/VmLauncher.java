@@ -135,6 +135,12 @@ public final class VmLauncher implements AutoCloseable {
         } catch (PyroException e) {
             // The engine left the console log in the run directory and named it in the message.
             pruneFailedRuns();
+            if (e.getMessage().contains("build-rootfs <environment>")) {
+                // The engine knows the image, not its environment: name the exact fix. The
+                // image passed the install-time check, so only a forced rebuild replaces it.
+                throw new PyroException(e.kind(), e.getMessage().replace("build-rootfs <environment>",
+                        "build-rootfs " + runtime.environment() + " --force"), e);
+            }
             throw e;
         }
         Launched launched = new Launched(vm, runDir);
