@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = PyroCommand.Version.class,
         description = "Isolated, disposable Linux microVMs for AI coding agents and developers.",
-        subcommands = {RunCommand.class, DoctorCommand.class, RuntimeCommand.class},
+        subcommands = {RunCommand.class, DoctorCommand.class, RuntimeCommand.class, McpCommand.class},
         footer = {"", "Examples:",
             "  pyro run debian:12-base -- uname -a",
             "  pyro doctor",

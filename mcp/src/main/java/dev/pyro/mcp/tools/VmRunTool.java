@@ -1,0 +1,104 @@
+package dev.pyro.mcp.tools;
+
+import static dev.pyro.mcp.Schemas.*;
+
+import dev.pyro.JsonViews;
+import dev.pyro.RunRequest;
+import dev.pyro.mcp.Arguments;
+import dev.pyro.mcp.PyroTool;
+import dev.pyro.mcp.ToolContext;
+import dev.pyro.mcp.ToolNames;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.util.List;
+import java.util.Map;
+
+/** {@code vm_run}: {@code Pyro.run} — one command in a fresh microVM that is deleted afterwards. */
+public final class VmRunTool implements PyroTool {
+    private final McpSchema.Tool definition;
+
+    /** @param environments the environment names to mention in the schema (the SDK's list) */
+    public VmRunTool(List<String> environments) {
+        this.definition = McpSchema.Tool.builder()
+                .name(ToolNames.VM_RUN)
+                .title("Run a command in a fresh microVM")
+                .description(DESCRIPTION)
+                .inputSchema(inputSchema(environments))
+                .outputSchema(RunResultSchema.SCHEMA)
+                .annotations(McpSchema.ToolAnnotations.builder()
+                        .title("Run a command in a fresh microVM")
+                        .readOnlyHint(false)
+                        .destructiveHint(false)
+                        .idempotentHint(false)
+                        .openWorldHint(false)
+                        .build())
+                .build();
+    }
+
+    static final String DESCRIPTION = String.join("\n",
+            "Run one command in a fresh, isolated Linux microVM and delete the VM afterwards.",
+            "Use it to execute anything without touching the user's machine: try a command, check"
+                    + " what a tool prints, build or test a snippet, inspect a clean Debian system.",
+            "Every call starts from a clean machine: nothing persists between calls, the working directory"
+                    + " is /workspace (empty), and the guest has no network access.",
+            "`command` is either a shell command line (a string, run with `sh -lc`, so pipes, &&, globs"
+                    + " and variables work) or an exact argv (an array of strings, run without a shell).",
+            "Returns exit_code, stdout and stderr (UTF-8 text), timed_out and timings (ms). A non-zero"
+                    + " exit_code is a normal result of the command, not a failure of the tool.",
+            "The command and everything it started are killed after timeout_seconds (then exit_code is 124"
+                    + " and timed_out is true). A VM boots in well under a second with KVM and in a few seconds"
+                    + " under software emulation; the very first run on a machine builds the guest runtime"
+                    + " (minutes, reported as progress).");
+
+    private static Map<String, Object> inputSchema(List<String> environments) {
+        String known = environments.isEmpty() ? "" : " Available here: " + String.join(", ", environments) + ".";
+        Map<String, Object> command = new java.util.LinkedHashMap<>();
+        command.put("description", "The command. A string is a shell command line run with `sh -lc` in the guest,"
+                + " e.g. \"uname -a && ls /etc | head\". An array of strings is an exact argv run without a shell,"
+                + " e.g. [\"python3\", \"-c\", \"print(1)\"].");
+        command.put("anyOf", List.of(
+                Map.of("type", "string", "minLength", 1),
+                Map.of("type", "array", "items", Map.of("type", "string"), "minItems", 1)));
+        return object(properties(
+                "environment", string("The guest environment (root image) to boot, e.g. \"debian:12-base\"."
+                        + known + " vm_list_environments lists them."),
+                "command", command,
+                "vcpu_count", integer("Virtual CPUs, 1 to 32. Default " + RunRequest.DEFAULT_VCPU_COUNT + ".",
+                        1, RunRequest.DEFAULT_VCPU_COUNT),
+                "mem_mib", integer("Guest memory in MiB, from 128 up to the host's memory. Default "
+                        + RunRequest.DEFAULT_MEM_MIB + ".", 128, RunRequest.DEFAULT_MEM_MIB),
+                "timeout_seconds", integer("Seconds the command may run before it and everything it started are"
+                        + " killed (exit_code 124, timed_out true). Default " + RunRequest.DEFAULT_TIMEOUT_SECONDS
+                        + "; at most ttl_seconds.", 1, RunRequest.DEFAULT_TIMEOUT_SECONDS),
+                "ttl_seconds", integer("Hard lifetime of the VM in seconds, enforced by the host and by the guest;"
+                        + " at least timeout_seconds. Default " + RunRequest.DEFAULT_TTL_SECONDS + ".",
+                        1, RunRequest.DEFAULT_TTL_SECONDS),
+                "allow_host_compat", bool("Only when the user explicitly accepts running WITHOUT isolation: if this"
+                        + " host cannot run VMs, run the command directly on the host instead (the result then says"
+                        + " execution_mode \"host_compat\"). Default false.", false)),
+                List.of("environment", "command"));
+    }
+
+    @Override
+    public String name() {
+        return ToolNames.VM_RUN;
+    }
+
+    @Override
+    public McpSchema.Tool definition() {
+        return definition;
+    }
+
+    @Override
+    public Map<String, Object> call(Arguments args, ToolContext context) {
+        String environment = args.requiredString("environment", "debian:12-base");
+        List<String> command = args.command("command");
+        RunRequest request = RunRequest.builder(environment, command)
+                .vcpuCount(args.integer("vcpu_count", RunRequest.DEFAULT_VCPU_COUNT, "virtual CPUs"))
+                .memMib(args.integer("mem_mib", RunRequest.DEFAULT_MEM_MIB, "MiB"))
+                .timeoutSeconds(args.integer("timeout_seconds", RunRequest.DEFAULT_TIMEOUT_SECONDS, "seconds"))
+                .ttlSeconds(args.integer("ttl_seconds", RunRequest.DEFAULT_TTL_SECONDS, "seconds"))
+                .allowHostCompat(args.bool("allow_host_compat", false))
+                .build();
+        return JsonViews.run(context.pyro().run(request));
+    }
+}
