@@ -35,8 +35,25 @@ final class ToolDispatcher {
 
     McpServerFeatures.AsyncToolSpecification specification(PyroTool tool) {
         return McpServerFeatures.AsyncToolSpecification.builder()
-                .tool(tool.definition())
+                .tool(served(tool.definition()))
                 .callHandler((exchange, request) -> Mono.defer(() -> handle(tool, exchange, request)))
+                .build();
+    }
+
+    /** The definition as served: any output schema also admits the error shape every tool may return. */
+    static McpSchema.Tool served(McpSchema.Tool t) {
+        if (t.outputSchema() == null) {
+            return t;
+        }
+        return McpSchema.Tool.builder()
+                .name(t.name())
+                .title(t.title())
+                .description(t.description())
+                .inputSchema(t.inputSchema())
+                .outputSchema(ToolResults.outputSchema(t.outputSchema()))
+                .annotations(t.annotations())
+                .meta(t.meta())
+                .icons(t.icons())
                 .build();
     }
 
@@ -76,6 +93,8 @@ final class ToolDispatcher {
         } catch (PyroException e) {
             if (call.cancelled()) {
                 LOG.info("{}: cancelled after {} ms ({})", tool.name(), call.elapsedMillis(), e.getMessage());
+            } else if (e.kind() == PyroException.Kind.INVALID_ARGUMENT || e.kind() == PyroException.Kind.NOT_FOUND) {
+                LOG.info("{}: refused: {}", tool.name(), e.getMessage());
             } else {
                 LOG.warn("{}: failed ({}): {}", tool.name(), ToolResults.kindName(e.kind()), e.getMessage());
                 LOG.debug("{}: failure detail", tool.name(), e);

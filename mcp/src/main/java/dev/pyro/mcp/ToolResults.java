@@ -21,6 +21,29 @@ public final class ToolResults {
     private ToolResults() {
     }
 
+    /** The shape of an error result's structured content. */
+    static final Map<String, Object> ERROR_SCHEMA = Schemas.result(Schemas.properties(
+            "error", Schemas.result(Schemas.properties(
+                    "kind", Schemas.string("What went wrong: invalid_argument, not_found, host_setup,"
+                            + " runtime_not_ready, build_failed, vm_failed, cancelled or internal."),
+                    "message", Schemas.string("One line naming the problem and the fix."),
+                    "argument", Schemas.string("The argument at fault, when there is one.")),
+                    List.of("kind", "message"))),
+            List.of("error"));
+
+    /**
+     * The output schema a client sees for a tool whose successful results follow
+     * {@code success}: that, or an error object. Clients validate structured content against the
+     * output schema even on errors (the official TypeScript client 1.32 does, and then throws
+     * instead of showing the error), so the error shape must be part of it.
+     */
+    public static Map<String, Object> outputSchema(Map<String, Object> success) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "object");
+        m.put("anyOf", List.of(success, ERROR_SCHEMA));
+        return m;
+    }
+
     public static McpSchema.CallToolResult success(Map<String, Object> json) {
         return McpSchema.CallToolResult.builder()
                 .structuredContent(json)
