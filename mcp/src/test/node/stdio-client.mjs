@@ -52,10 +52,18 @@ for (const [profile, expected] of Object.entries(expectedTools)) {
         assert(t.inputSchema?.type === "object", `${t.name}: input schema is not an object schema`);
       }
       if (names.includes("vm_list_environments")) {
+        // A run builds whatever is missing first, so afterwards the environment is installed and ready.
+        const run = await client.callTool({ name: "vm_run", arguments: { environment: "debian:12-base", command: "true" } },
+          undefined, LONG);
+        assert(bothForms(run).exit_code === 0, `vm_run true: ${JSON.stringify(run)}`);
         const r = await client.callTool({ name: "vm_list_environments", arguments: {} }, undefined, LONG);
         const envs = bothForms(r).environments;
         const base = envs.find((e) => e.name === "debian:12-base");
-        assert(base && base.installed === true && base.ready === true, `environments: ${JSON.stringify(envs)}`);
+        assert(base && base.default === true && base.installed === true && base.ready === true && base.state === "ready",
+          `environments: ${JSON.stringify(envs)}`);
+        for (const e of envs) {
+          assert(e.installed === (e.state === "ready") && (!e.ready || e.installed), `inconsistent: ${JSON.stringify(e)}`);
+        }
       }
       return names;
     } finally {
