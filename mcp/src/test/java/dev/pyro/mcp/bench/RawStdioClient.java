@@ -26,7 +26,8 @@ final class RawStdioClient implements AutoCloseable {
     private long nextId;
 
     RawStdioClient(List<String> command, Map<String, String> env) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(
+                new java.io.File(System.getProperty("java.io.tmpdir"), "pyro-bench-raw-server.log")));
         pb.environment().putAll(env);
         process = pb.start();
         in = process.getOutputStream();
@@ -57,7 +58,12 @@ final class RawStdioClient implements AutoCloseable {
                 if (line == null) {
                     throw new IllegalStateException("the server closed stdout");
                 }
-                JsonNode r = JSON.readTree(line);
+                JsonNode r;
+                try {
+                    r = JSON.readTree(line);
+                } catch (tools.jackson.core.JacksonException e) {
+                    throw new IllegalStateException("the server wrote a line that is not JSON-RPC on stdout: " + line);
+                }
                 if (r.has("id") && r.get("id").asLong() == id) {
                     if (r.has("error")) {
                         throw new IllegalStateException("protocol error: " + r.get("error"));
