@@ -3,6 +3,7 @@ package dev.pyro.cli;
 import dev.pyro.mcp.McpServe;
 import dev.pyro.mcp.Profile;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,8 +56,15 @@ final class McpCommand implements Runnable {
                 description = "http only: the TCP port (default: any free port, printed on stderr).")
         int port;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
+            if (port < 0 || port > 65535) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--port must be between 0 and 65535 (0: any free port); got " + port);
+            }
             return McpServe.run(new McpServe.Options(profile, transport, host, port));
         }
     }
@@ -64,14 +72,22 @@ final class McpCommand implements Runnable {
     static final class ProfileConverter implements ITypeConverter<Profile> {
         @Override
         public Profile convert(String value) {
-            return Profile.parse(value);
+            try {
+                return Profile.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 
     static final class TransportConverter implements ITypeConverter<McpServe.Transport> {
         @Override
         public McpServe.Transport convert(String value) {
-            return McpServe.Transport.parse(value);
+            try {
+                return McpServe.Transport.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 }
