@@ -63,11 +63,11 @@ public final class McpOverheadBench {
                     + " | MCP Java SDK client p50 / p90 | overhead p50 |");
             System.out.println("|---|---|---|---|---|---|---|");
 
-            compare("ping (protocol only)", cheapCalls, 20, () -> null,
+            compare("ping (protocol only)", cheapCalls, 200, () -> null,
                     () -> raw.request("ping", null), sdk::ping);
 
             McpSchema.CallToolRequest list = new McpSchema.CallToolRequest("vm_list_environments", Map.of());
-            compare("vm_list_environments (no VM)", cheapCalls, 20,
+            compare("vm_list_environments (no VM)", cheapCalls, 200,
                     () -> {
                         pyro.environments();
                         return pyro.runtimeStatus(false);
@@ -112,8 +112,14 @@ public final class McpOverheadBench {
         long[] r = new long[n];
         long[] s = new long[n];
         for (int i = 0; i < n; i++) {
-            d[i] = time(direct);
-            r[i] = time(raw);
+            // Alternate the order, so that neither side always runs right after the other (warm caches).
+            if (i % 2 == 0) {
+                d[i] = time(direct);
+                r[i] = time(raw);
+            } else {
+                r[i] = time(raw);
+                d[i] = time(direct);
+            }
             s[i] = sdk == null ? 0 : time(sdk);
         }
         String sdkCells = sdk == null ? "(not run) | " : String.format(Locale.ROOT, "%.2f / %.2f | %+.2f",
