@@ -99,7 +99,7 @@ final class KernelBuilder {
         try (FileLocks.Held lock = FileLocks.acquire(paths.locksDir().resolve("kernel.lock"), progress, "the kernel")) {
             existing = intact(keyId);
             if (existing.isPresent() && !force) {
-                progress.step("kernel " + existing.get().release() + " was built by another pyro process");
+                progress.step("kernel " + existing.get().release() + " was just built by another pyro build; reusing it");
                 return existing.get();
             }
             // Leftovers of builds that died (we hold the lock, so nobody else is using them).
@@ -291,7 +291,7 @@ final class KernelBuilder {
 
     private KernelSourceFetcher fetcher() {
         return new KernelSourceFetcher(tools, paths.sourcesDir(), paths.logsDir(), settings.kernelSourceVersion(),
-                HostInfo.isRoot());
+                tools.isRoot());
     }
 
     static void copyReadOnly(Path from, Path to) throws IOException {
