@@ -63,6 +63,7 @@ final class RootfsBuilder {
      * Builds the image for {@code recipe} with {@code agent} unless an intact one exists.
      * {@code force} also bootstraps the base tree again (fresh packages from the mirror).
      */
+    @SuppressWarnings("try") // the lock is held for the block's duration, never used in it
     RootfsArtifact build(EnvironmentRecipe recipe, AgentArtifact agent, boolean force, ProgressListener listener) {
         Progress progress = new Progress(listener, task(recipe));
         CacheKey key = key(recipe, agent.info().binarySha256());
