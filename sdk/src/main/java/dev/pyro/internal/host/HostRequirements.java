@@ -64,9 +64,8 @@ public final class HostRequirements {
         return Optional.ofNullable(PACKAGE_BY_TOOL.get(command)).map(pkg -> HostRequirement.tool(command, pkg));
     }
 
-    /** Concatenates requirement lists, keeping the first occurrence of each. */
-    @SafeVarargs
-    public static List<HostRequirement> union(List<HostRequirement>... lists) {
-        return Stream.of(lists).flatMap(List::stream).distinct().collect(Collectors.toList());
+    /** Concatenates two requirement lists, keeping the first occurrence of each. */
+    public static List<HostRequirement> union(List<HostRequirement> first, List<HostRequirement> second) {
+        return Stream.concat(first.stream(), second.stream()).distinct().collect(Collectors.toList());
     }
 }

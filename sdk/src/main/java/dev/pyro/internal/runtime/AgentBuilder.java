@@ -62,6 +62,7 @@ final class AgentBuilder {
     }
 
     /** Builds the agent unless an intact one for the same sources and compiler exists (or {@code force}). */
+    @SuppressWarnings("try") // the lock is held for the block's duration, never used in it
     AgentArtifact build(boolean force, ProgressListener listener) {
         Progress progress = new Progress(listener, TASK);
         tools.ensure(HostRequirements.AGENT_BUILD, listener);

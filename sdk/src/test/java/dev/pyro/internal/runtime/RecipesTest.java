@@ -111,4 +111,26 @@ class RecipesTest {
             assertThat(sources.files()).extracting(AgentSources.SourceFile::path).contains("Makefile");
         }
     }
+
+    @Test
+    void recipesAreReadFromAJarToo() throws Exception {
+        Path jar = dir.resolve("sdk.jar");
+        Path packaged = TestRecipes.packaged();
+        Path classpathRoot = packaged.getParent().getParent().getParent().getParent();
+        try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(jar));
+                var walk = Files.walk(packaged)) {
+            for (Path file : walk.filter(Files::isRegularFile).toList()) {
+                out.putNextEntry(new java.util.zip.ZipEntry(classpathRoot.relativize(file).toString()));
+                out.write(Files.readAllBytes(file));
+                out.closeEntry();
+            }
+        }
+        try (var loader = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()}, null)) {
+            Recipes fromJar = Recipes.fromClassLoader(loader);
+            assertThat(fromJar.root().getFileSystem()).isNotEqualTo(java.nio.file.FileSystems.getDefault());
+            assertThat(fromJar.environment("debian:12-base").base().packages()).containsExactly("procps");
+            assertThat(fromJar.kernelFragment().sha256()).isEqualTo(Recipes.fromClasspath().kernelFragment().sha256());
+            assertThat(fromJar.agentSources().sha256()).isEqualTo(Recipes.fromClasspath().agentSources().sha256());
+        }
+    }
 }
