@@ -57,7 +57,8 @@ public final class GuestClient implements AutoCloseable {
     static final Duration CANCEL_GRACE = Duration.ofSeconds(3);
 
     private static final byte[] POISON = new byte[0];
-    private static final int SIGKILL = 9;
+    /** Linux's SIGKILL: what cancellation and abandoned commands get. */
+    static final int SIGKILL = 9;
 
     private final String name;
     private final FrameReader reader;
@@ -313,10 +314,6 @@ public final class GuestClient implements AutoCloseable {
                 // Lost meanwhile: nothing left to signal.
             }
         }
-    }
-
-    static int sigkill() {
-        return SIGKILL;
     }
 
     private void writeLoop() {

@@ -366,6 +366,36 @@ class GuestClientAgentTest {
     }
 
     @Test
+    void aSlowListenerSlowsTheGuestInsteadOfFillingTheHeap() throws Exception {
+        AtomicLong bytes = new AtomicLong();
+        AtomicLong maxBuffered = new AtomicLong();
+        Execution[] self = new Execution[1];
+        OutputListener slow = new OutputListener() {
+            @Override
+            public void onStdout(byte[] data, int offset, int length) {
+                bytes.addAndGet(length);
+                maxBuffered.accumulateAndGet(self[0].bufferedBytes(), Math::max);
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void onStderr(byte[] data, int offset, int length) {
+            }
+        };
+        self[0] = client.start(ExecRequest.of("head", "-c", "40000000", "/dev/zero"), slow);
+        assertThat(self[0].await().exitCode()).isZero();
+        assertThat(bytes.get()).isEqualTo(40_000_000L);
+        // The reader stopped at the budget (the rest waited in the pipe and the agent), and the
+        // budget was really reached: the back-pressure path ran.
+        assertThat(maxBuffered.get()).isLessThanOrEqualTo(GuestClient.OUTPUT_BUDGET)
+                .isGreaterThan(GuestClient.OUTPUT_BUDGET / 2);
+    }
+
+    @Test
     void shutdownIsAcknowledgedAndEndsTheConnection() throws Exception {
         client.hello(Duration.ofSeconds(5));
         Execution running = client.start(ExecRequest.of("sleep", "60"), new Capture());
