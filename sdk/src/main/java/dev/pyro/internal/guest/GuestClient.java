@@ -40,6 +40,13 @@ import java.util.function.Supplier;
  * queue bounded to {@value #OUTPUT_BUDGET} bytes per command: a slow listener slows the guest
  * down (the reader waits, virtio-serial fills up) instead of filling the heap.
  *
+ * <p>Known limit (protocol v1): the agent stops reading the whole connection while more than
+ * 8 MiB of one command's stdin wait for that command. Frames for other commands, SIGNAL
+ * included, then wait behind that stdin until the command reads or ends; a
+ * {@link Execution#cancel()} returns at once but its kill is only confirmed once the channel
+ * moves again (await() gives up after a grace period). Fixing it needs credit-based stdin flow
+ * control in the protocol.
+ *
  * <p>When the connection is lost (the VM died, the agent crashed, the client was closed) every
  * pending call fails at once with a {@link PyroException} of kind {@code VM_FAILED}, and later
  * calls fail immediately.
@@ -57,7 +64,8 @@ public final class GuestClient implements AutoCloseable {
     static final Duration CANCEL_GRACE = Duration.ofSeconds(3);
 
     private static final byte[] POISON = new byte[0];
-    private static final int SIGKILL = 9;
+    /** Linux's SIGKILL: what cancellation and abandoned commands get. */
+    static final int SIGKILL = 9;
 
     private final String name;
     private final FrameReader reader;
@@ -84,7 +92,9 @@ public final class GuestClient implements AutoCloseable {
      * @param name what to call the peer in messages, e.g. {@code "the guest agent of VM abc"}
      * @param in frames from the guest
      * @param out frames to the guest
-     * @param transport closed (once) when the connection ends, e.g. the socket or the agent process
+     * @param transport closed (once) when the connection ends, e.g. the socket or the agent
+     *     process; its close must not wait for a write in progress (a socket channel's does
+     *     not; for a process, signal it rather than closing its stdin)
      * @param execGrace time past a command's timeout after which the guest counts as unresponsive
      */
     public GuestClient(String name, ReadableByteChannel in, WritableByteChannel out, AutoCloseable transport,
@@ -304,19 +314,16 @@ public final class GuestClient implements AutoCloseable {
         // and every waiter learns it from connectionLost().
     }
 
-    /** Best effort: sends a signal to a command unless the connection is gone. */
+    /**
+     * Best effort and never blocking: queues a signal for a command unless the connection is
+     * gone or the outgoing queue is full (the guest stopped reading, e.g. a command that does
+     * not read its stdin made the agent pause the channel). Cancellation must return promptly
+     * even then; its caller reports an unconfirmed kill after {@link #CANCEL_GRACE}.
+     */
     void trySignal(int channel, int signal) {
         if (isConnected()) {
-            try {
-                send(new Frame.Signal(channel, signal));
-            } catch (PyroException e) {
-                // Lost meanwhile: nothing left to signal.
-            }
+            outbox.offer(FrameCodec.encode(new Frame.Signal(channel, signal)));
         }
-    }
-
-    static int sigkill() {
-        return SIGKILL;
     }
 
     private void writeLoop() {

@@ -34,8 +34,16 @@ public final class QemuCommandLine {
             extraKernelArgs = List.copyOf(extraKernelArgs);
         }
 
+        /**
+         * TCG's CPU model: every feature QEMU emulates (so x86-64-v3 software runs) except
+         * ERMS and FSRM. With those, glibc and the kernel copy memory with {@code rep movsb},
+         * which TCG emulates slowly: moving output through a pipe and the channel measured 3x
+         * slower (docs/engines.md).
+         */
+        public static final String TCG_CPU = "max,-erms,-fsrm";
+
         public static Tuning defaults() {
-            return new Tuning(true, "max", 0, List.of());
+            return new Tuning(true, TCG_CPU, 0, List.of());
         }
     }
 

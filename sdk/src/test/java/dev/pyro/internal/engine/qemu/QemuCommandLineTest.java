@@ -36,7 +36,7 @@ class QemuCommandLineTest {
         assertThat(after(cmd, "-M")).isEqualTo("microvm,acpi=off");
         assertThat(cmd).contains("-nodefaults", "-no-user-config", "-nographic", "-no-reboot");
         assertThat(after(cmd, "-accel")).isEqualTo("tcg");
-        assertThat(after(cmd, "-cpu")).isEqualTo("max");
+        assertThat(after(cmd, "-cpu")).isEqualTo("max,-erms,-fsrm");
         assertThat(after(cmd, "-m")).isEqualTo("768");
         assertThat(after(cmd, "-smp")).isEqualTo("2");
         assertThat(after(cmd, "-kernel")).isEqualTo("/k/bzImage");
