@@ -8,9 +8,12 @@ import dev.pyro.internal.guest.ExecFailedException;
 import dev.pyro.internal.guest.ExecRequest;
 import dev.pyro.internal.guest.ExecResult;
 import dev.pyro.internal.runtime.Capability;
+import dev.pyro.internal.runtime.CapabilityProof;
+import dev.pyro.internal.runtime.RuntimeLock;
 import dev.pyro.internal.runtime.ResolvedRuntime;
 import dev.pyro.internal.runtime.RuntimeBuilder;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,10 +35,24 @@ public final class CapabilityCheck {
         this.launcher = launcher;
     }
 
-    /** Whether vm_boot and guest_exec are proven for the installed artifacts (the lock's safety rule). */
+    /**
+     * Whether vm_boot and guest_exec are proven for exactly these artifacts. Cheap (one read of
+     * the lock, no hashing): it runs before every one-shot run.
+     */
     public boolean proven(ResolvedRuntime resolved) {
-        Map<Capability, Boolean> flags = runtime.status(false, ProgressListener.NONE).capabilities();
-        return flags.getOrDefault(Capability.VM_BOOT, false) && flags.getOrDefault(Capability.GUEST_EXEC, false);
+        RuntimeLock lock = runtime.lockStore().read();
+        Map<String, String> ran = Map.of(
+                RuntimeLock.KERNEL, resolved.kernelSha256(),
+                RuntimeLock.AGENT, resolved.agentSha256(),
+                RuntimeLock.rootfsId(resolved.environment()), resolved.imageSha256());
+        for (Capability capability : List.of(Capability.VM_BOOT, Capability.GUEST_EXEC)) {
+            CapabilityProof proof = lock.capabilities().get(capability.wireName());
+            if (!lock.matches(proof) || !resolved.environment().equals(proof.environment())
+                    || !proof.artifacts().equals(ran)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Boots a VM of {@code environment}, runs {@code uname -r}, and records what passed. */
