@@ -112,7 +112,7 @@ int conn_scan_vports(int *have_main)
         int is_main;
         if (!our_port_name(name, &is_main))
             continue;
-        snprintf(dev, sizeof dev, "/dev/%s", e->d_name);
+        snprintf(dev, sizeof dev, "/dev/%.15s", e->d_name); /* length checked above */
         /* O_NONBLOCK: a write must never block inside the kernel while the host is away
          * (virtio-console writes wait for the host to come back). */
         int fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -126,7 +126,7 @@ int conn_scan_vports(int *have_main)
             close(fd);
             continue;
         }
-        snprintf(c->port, sizeof c->port, "%s", e->d_name);
+        snprintf(c->port, sizeof c->port, "%.15s", e->d_name);
         snprintf(c->name, sizeof c->name, "%s", name);
         log_msg("channel ready on %s (%s)", dev, name);
         opened++;

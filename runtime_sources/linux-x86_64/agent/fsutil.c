@@ -10,8 +10,96 @@
 
 #include <linux/openat2.h>
 
+/* openat2(2) exists since Linux 5.6; 0 once it answered ENOSYS (or fsutil_no_openat2). */
+static int have_openat2 = 1;
+
+void fsutil_no_openat2(void)
+{
+    have_openat2 = 0;
+}
+
+/* O_DIRECTORY | O_NOFOLLOW on a symlink fails with ENOTDIR; openat2 says ELOOP. */
+static void symlink_is_eloop(int dirfd, const char *name)
+{
+    int err = errno;
+    struct stat st;
+    if (err == ENOTDIR && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+        err = ELOOP;
+    errno = err;
+}
+
+/*
+ * Without openat2: walk the path one component at a time from dirfd, each opened with
+ * O_NOFOLLOW (a symlink fails with ELOOP, a non-directory with ENOTDIR), "." skipped,
+ * ".." and absolute paths refused (EXDEV). This is RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+ * the "follow" variant gets the same strict walk (symlinks on the way are refused).
+ */
+static int walk_open(int dirfd, const char *path, int flags, mode_t mode)
+{
+    if (path[0] == '/') {
+        errno = EXDEV;
+        return -1;
+    }
+    int cur = -1; /* -1: still dirfd */
+    const char *p = path;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        while (slash && slash[1] == '/')
+            slash++;
+        int last = !slash || slash[1] == '\0';
+        char comp[256];
+        if (n >= sizeof comp) {
+            errno = ENAMETOOLONG;
+            goto fail;
+        }
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        if (n == 2 && comp[0] == '.' && comp[1] == '.') {
+            errno = EXDEV;
+            goto fail;
+        }
+        int base = cur >= 0 ? cur : dirfd;
+        int fd;
+        if (last) {
+            fd = openat(base, n == 0 ? "." : comp, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+            if (fd < 0)
+                symlink_is_eloop(base, comp);
+            int err = errno;
+            if (cur >= 0)
+                close(cur);
+            errno = err;
+            return fd;
+        }
+        if (n == 0 || (n == 1 && comp[0] == '.')) {
+            p = slash + 1;
+            continue;
+        }
+        fd = openat(base, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            symlink_is_eloop(base, comp);
+            goto fail;
+        }
+        if (cur >= 0)
+            close(cur);
+        cur = fd;
+        p = slash + 1;
+    }
+fail: {
+    int err = errno;
+    if (cur >= 0)
+        close(cur);
+    errno = err;
+    return -1;
+}
+}
+
 static int do_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve)
 {
+    if (!have_openat2)
+        return walk_open(dirfd, *path ? path : ".", flags, mode);
     struct open_how how;
     memset(&how, 0, sizeof how);
     how.flags = (uint64_t)(flags | O_CLOEXEC);
@@ -22,6 +110,10 @@ static int do_openat2(int dirfd, const char *path, int flags, mode_t mode, uint6
     do
         fd = syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof how);
     while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+    if (fd < 0 && errno == ENOSYS) {
+        have_openat2 = 0;
+        return walk_open(dirfd, *path ? path : ".", flags, mode);
+    }
     return (int)fd;
 }
 

@@ -13,10 +13,15 @@
 #include <sys/types.h>
 
 /* openat2(dirfd, path, flags | O_CLOEXEC, mode) beneath dirfd, no symlink anywhere
- * (a final symlink fails with ELOOP too). "" means dirfd itself. fd or -1/errno. */
+ * (a final symlink fails with ELOOP too). "" means dirfd itself. fd or -1/errno.
+ * Where openat2 is missing (ENOSYS) the same is done by a component-by-component walk
+ * with O_NOFOLLOW. */
 int open_beneath(int dirfd, const char *path, int flags, mode_t mode);
-/* The same, but symlinks are followed as long as they stay beneath dirfd. */
+/* The same, but symlinks are followed as long as they stay beneath dirfd (without
+ * openat2: not followed at all, ELOOP). */
 int open_beneath_follow(int dirfd, const char *path, int flags, mode_t mode);
+/* Use the component walk even if openat2 exists (tests: PYRO_AGENT_NO_OPENAT2=1). */
+void fsutil_no_openat2(void);
 
 /*
  * The directory that holds the last component of rel (no symlinks on the way), opened

@@ -21,6 +21,7 @@
 #include "agent.h"
 #include "channel.h"
 #include "exec.h"
+#include "fsutil.h"
 #include "init.h"
 #include "net.h"
 #include "protocol.h"
@@ -430,6 +431,8 @@ int main(int argc, char **argv)
             log_msg("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
         cfg.test_fail_apply = env_long("PYRO_AGENT_TEST_FAIL_APPLY");
         cfg.test_crash_apply = env_long("PYRO_AGENT_TEST_CRASH_APPLY");
+        if (env_long("PYRO_AGENT_NO_OPENAT2") == 1)
+            fsutil_no_openat2();
     } else {
         init_early(&cfg);
         cgroup_root = init_root(&cfg);

@@ -44,7 +44,7 @@ static int find_virtio_net(char *name, size_t cap)
         if (strcmp(base, "virtio_net") != 0)
             continue;
         if (found < 0 || strcmp(e->d_name, best) < 0) {
-            snprintf(best, sizeof best, "%s", e->d_name);
+            snprintf(best, sizeof best, "%.15s", e->d_name); /* length checked above */
             found = 0;
         }
     }

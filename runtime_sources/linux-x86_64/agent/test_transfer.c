@@ -4,7 +4,8 @@
  * seeding, merging, every safety rule, limits, conflicts, cancel, and atomicity (a
  * failing, crashing or killed import leaves the tree identical: a full listing with
  * modes, sizes, times, link targets and content checksums is compared). Exit status 0
- * only if every check passed. Removes its temporary directory.
+ * only if every check passed. Removes its temporary directory. With PYRO_AGENT_NO_OPENAT2=1
+ * in the environment the agent uses its fallback path walk instead of openat2(2).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -591,6 +592,19 @@ static void test_export(void)
     unlink(p);
     export_path("/tmp", &x);
     check(x.err.type == T_ERROR && x.err.code == ERR_BAD_PATH, "EXPORT outside /workspace: ERROR(BAD_PATH)");
+    /* A symlink on the way that stays in the workspace is followed (openat2); the
+     * fallback walk without openat2 refuses every symlink on the way. */
+    snprintf(p, sizeof p, "%s/srclink", ws);
+    symlink("src", p);
+    export_path("/workspace/srclink/main.c", &x);
+    if (getenv("PYRO_AGENT_NO_OPENAT2"))
+        check(x.err.type == T_ERROR && x.err.code == ERR_BAD_PATH,
+              "(no openat2) EXPORT through an in-workspace symlink: refused, ERROR(BAD_PATH)");
+    else
+        check(x.ended && x.n == 1 && x.e[0].kind == KIND_FILE && x.e[0].len == 29,
+              "EXPORT through a symlink that stays in /workspace: followed");
+    xfree(&x);
+    unlink(p);
     /* A symlink on the way that leaves the workspace. */
     snprintf(p, sizeof p, "%s/escape", ws);
     symlink(outside, p);

@@ -215,7 +215,13 @@ int agent_shutdown(struct agent *a)
     o_u8(&o, 0);
     agent_send(a, T_SHUTDOWN, 0, &o);
     o_free(&o);
-    int ok = agent_next(a, &f, 10) && f.type == T_SHUTDOWN_OK;
+    /* Frames of requests still running (other channels) may come first. */
+    int ok = 0;
+    while (agent_next(a, &f, 10))
+        if (f.channel == 0) {
+            ok = f.type == T_SHUTDOWN_OK;
+            break;
+        }
     int status = agent_wait(a, 5);
     return ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }

@@ -25,7 +25,8 @@ struct agent {
  * RLIMIT_FSIZE. Exits the test on failure. */
 void agent_start(struct agent *a, const char *path, const char *const *args, const char *const *env,
                  long fsize_limit);
-/* SHUTDOWN, expect SHUTDOWN_OK and exit 0; returns 1 if all that happened. */
+/* SHUTDOWN, expect SHUTDOWN_OK (frames on other channels are skipped) and exit 0;
+ * returns 1 if all that happened. */
 int agent_shutdown(struct agent *a);
 /* Wait for the agent to exit (up to timeout s; then SIGKILL); its wait status. */
 int agent_wait(struct agent *a, double timeout);

@@ -610,8 +610,8 @@ static int import_entry(struct import *im, const struct frame *f, struct xerr *x
         }
         im->file_fd = fd;
         free(im->file_rel);
-        im->file_rel = full;
-        full = NULL;
+        im->file_rel = path; /* messages name the entry as the host sent it */
+        path = NULL;
         im->file_left = size;
         im->file_mode = (uint32_t)mode;
         im->file_mtime = mtime;
