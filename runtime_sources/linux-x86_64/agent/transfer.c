@@ -266,8 +266,8 @@ static void import_free(struct import *im, int keep)
     close_fd(&im->file_fd);
     close_fd(&im->new_fd);
     close_fd(&im->sync_fd);
-    if (im->stage_root >= 0 && im->id[0] && !keep) {
-        if (rm_tree(im->stage_root, im->id) < 0)
+    if (im->stage_root >= 0 && !keep) {
+        if (im->id[0] && rm_tree(im->stage_root, im->id) < 0)
             log_msg("removing %s/%s: %s", staging_dir_path, im->id, strerror(errno));
         /* Last one out removes the staging root (ENOTEMPTY while other imports stage). */
         rmdir(staging_dir_path);
@@ -1117,7 +1117,7 @@ static int apply_import(struct import *im, struct xerr *x, int *keep)
             if (r < 0) {
                 int err = errno;
                 if (step != hook_fail) {
-                    if (err == EEXIST || err == ENOTDIR || err == ELOOP)
+                    if (err == EEXIST || err == ENOTDIR || err == ELOOP || err == ENOENT)
                         xset(x, ERR_CONFLICT, err, "conflict at " WS_NAME "/%s: the workspace changed during the import",
                              shown(o->rel, b1));
                     else
