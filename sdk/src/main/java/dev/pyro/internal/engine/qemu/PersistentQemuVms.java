@@ -301,9 +301,10 @@ final class PersistentQemuVms {
     }
 
     private void killAndWait(PersistentVmRef ref) {
-        if (isAlive(ref)) {
-            ProcessHandle.of(ref.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        if (!isAlive(ref)) {
+            return; // gone, or the pid now belongs to another process: never signal that one
         }
+        ProcessHandle.of(ref.pid()).ifPresent(ProcessHandle::destroyForcibly);
         if (!awaitExit(ref, KILL_GRACE)) {
             throw new PyroException(PyroException.Kind.VM_FAILED, "QEMU of VM " + ref.id() + " (pid " + ref.pid()
                     + ") is still running " + KILL_GRACE.toSeconds() + " s after SIGKILL; check it with: ps -p "
@@ -315,7 +316,7 @@ final class PersistentQemuVms {
     private boolean awaitExit(PersistentVmRef ref, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         // QEMU is usually not our child (its JVM is gone), so there is nothing to wait on but /proc.
-        while (ref.process().isAlive()) {
+        while (isAlive(ref)) {
             if (System.nanoTime() - deadline >= 0) {
                 return false;
             }
@@ -358,11 +359,32 @@ final class PersistentQemuVms {
         StringBuilder s = new StringBuilder("QEMU of VM ").append(ref.id()).append(" (pid ").append(ref.pid())
                 .append(") is no longer running");
         BootDiagnosis.qemuError(ref.vmmLog()).ifPresent(line -> s.append("; QEMU said '").append(line).append("'"));
-        BootDiagnosis.Finding f = BootDiagnosis.fromConsole(ref.consoleLog(), ref.rootImage(), ref.kernel());
-        if (!f.line().isEmpty()) {
-            s.append("; last console line: ").append(f.describe());
-        }
+        s.append("; ").append(guestFate(ref));
         return s.append("; console log: ").append(ref.consoleLog()).toString();
+    }
+
+    /**
+     * What the console says about the guest's end: the agent's power-off line (a clean stop, a
+     * TTL), a telling failure (panic, root not mounted), or neither, which means QEMU was killed
+     * or crashed under a healthy guest.
+     */
+    static String guestFate(PersistentVmRef ref) {
+        List<String> lines = BootDiagnosis.tailLines(ref.consoleLog());
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String line = lines.get(i).strip();
+            int at = line.indexOf("pyro-agent: powering off");
+            if (at >= 0) {
+                return "the guest powered off ('" + line.substring(at) + "')";
+            }
+            if (line.contains("channel ready")) {
+                break; // the last boot got this far and no power off followed
+            }
+        }
+        BootDiagnosis.Finding f = BootDiagnosis.fromConsole(ref.consoleLog(), ref.rootImage(), ref.kernel());
+        if (!f.hint().isEmpty()) {
+            return "console: " + f.describe();
+        }
+        return "the guest did not power off: QEMU was killed or crashed";
     }
 
     private PyroException notRunning(PersistentVmRef ref) {
