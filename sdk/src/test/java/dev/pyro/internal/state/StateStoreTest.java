@@ -381,4 +381,24 @@ class StateStoreTest {
             }
         }
     }
+
+    @Test
+    void oneOperationCostsAConnectionAndATransaction() {
+        store.insertMachine(workspace("w1"));
+        int n = 200;
+        long t = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            store.machine("w1");
+        }
+        long readUs = (System.nanoTime() - t) / 1000 / n;
+        t = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            store.startCommand("w1", List.of("true"), "/", ME);
+        }
+        long writeUs = (System.nanoTime() - t) / 1000 / n;
+        System.err.println("state store, one process: read " + readUs + " us, write (journal start) " + writeUs
+                + " us per operation (connection opened and closed each time, synchronous=FULL)");
+        assertThat(readUs).isLessThan(50_000);
+        assertThat(writeUs).isLessThan(100_000);
+    }
 }
