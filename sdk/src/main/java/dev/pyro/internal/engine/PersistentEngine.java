@@ -39,6 +39,13 @@ public interface PersistentEngine extends Engine {
      */
     Booted bootPersistent(VmSpec spec, ProgressListener progress);
 
+    /**
+     * The ref of the latest boot in {@code runDir}, recorded as soon as its VMM was spawned,
+     * before the guest booted: how a process that finds a boot interrupted (the booting process
+     * was killed before it could record the ref anywhere) finds the VMM to kill. Empty if none.
+     */
+    java.util.Optional<PersistentVmRef> lastSpawned(java.nio.file.Path runDir);
+
     /** True if the VM's VMM process runs: same pid, same start time, and it is this VM's VMM. */
     boolean isAlive(PersistentVmRef ref);
 
@@ -62,8 +69,8 @@ public interface PersistentEngine extends Engine {
     void kill(PersistentVmRef ref);
 
     /**
-     * Removes what a VM that no longer runs leaves behind: sockets, the private socket directory
-     * and port lock files (logs and the disk stay).
+     * Removes what a VM that no longer runs leaves behind: sockets, the private socket directory,
+     * port lock files and the spawn record (logs and the disk stay).
      *
      * @throws IllegalStateException if the VM still runs
      */

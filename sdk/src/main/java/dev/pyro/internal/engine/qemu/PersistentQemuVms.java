@@ -43,6 +43,8 @@ final class PersistentQemuVms {
     private static final Duration QUIT_GRACE = Duration.ofSeconds(3);
     private static final Duration KILL_GRACE = Duration.ofSeconds(5);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Written in the run directory as soon as QEMU runs: see {@link #lastSpawned}. */
+    static final String SPAWN_RECORD = "vmm.json";
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "pyro-qmp-connect-timer");
         t.setDaemon(true);
@@ -89,7 +91,14 @@ final class PersistentQemuVms {
         long start = System.nanoTime();
         QemuVm vm;
         try {
-            vm = engine.boot(spec, progress, port0);
+            vm = engine.boot(spec, progress, port0, (files, pid) -> {
+                // Recorded before the guest boots: a process that finds this boot interrupted
+                // (its booter was killed) finds the QEMU to kill through this file.
+                ProcessIdentity spawned = ProcessIdentity.of(pid).orElseThrow(() -> new PyroException(
+                        PyroException.Kind.VM_FAILED, "QEMU of VM " + spec.id() + " exited at once; QEMU log: "
+                                + files.qemuLog()));
+                writeSpawnRecord(runDir, ref(spec, runDir, bootId, disk, files, spawned));
+            });
         } catch (RuntimeException | Error e) {
             port0.close();
             throw e;
@@ -108,16 +117,47 @@ final class PersistentQemuVms {
                     () -> new PyroException(PyroException.Kind.VM_FAILED, "QEMU of VM " + spec.id()
                             + " exited right after booting; " + vm.diagnostics()));
             vm.releaseQmp();
-            VmFiles files = vm.files();
-            PersistentVmRef ref = new PersistentVmRef(engine.name(), spec.id(), bootId, runDir, files.agentSockets(),
-                    files.qmpSocket(), files.privateSocketDir(), identity.pid(), identity.startTime(),
-                    engine.binary().path().toString(), spec.accel(), spec.kernel().toAbsolutePath(),
-                    spec.rootImage().toAbsolutePath(), disk.toAbsolutePath(), files.consoleLog(), files.qemuLog());
+            PersistentVmRef ref = ref(spec, runDir, bootId, disk, vm.files(), identity);
             return new Booted(ref, new AgentConnection(spec.id(), 0, vm.guest(), hello),
                     (System.nanoTime() - start) / 1_000_000L);
         } catch (RuntimeException | Error e) {
             vm.close(); // kills QEMU, closes the connection (which releases port 0), removes the sockets
             throw e;
+        }
+    }
+
+    private PersistentVmRef ref(VmSpec spec, Path runDir, String bootId, Path disk, VmFiles files,
+            ProcessIdentity vmm) {
+        return new PersistentVmRef(engine.name(), spec.id(), bootId, runDir, files.agentSockets(), files.qmpSocket(),
+                files.privateSocketDir(), vmm.pid(), vmm.startTime(), engine.binary().path().toString(), spec.accel(),
+                spec.kernel().toAbsolutePath(), spec.rootImage().toAbsolutePath(), disk.toAbsolutePath(),
+                files.consoleLog(), files.qemuLog());
+    }
+
+    /** The file in a run directory that records the VMM of its latest boot. */
+    static Path spawnRecord(Path runDir) {
+        return runDir.resolve(SPAWN_RECORD);
+    }
+
+    private static void writeSpawnRecord(Path runDir, PersistentVmRef ref) {
+        Path target = spawnRecord(runDir);
+        Path tmp = runDir.resolve(SPAWN_RECORD + ".tmp");
+        try {
+            Files.writeString(tmp, ref.toJson() + "\n", java.nio.charset.StandardCharsets.UTF_8);
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new PyroException(PyroException.Kind.HOST_SETUP, "cannot write " + target + ": " + e.getMessage()
+                    + "; check the free space and permissions of " + runDir, e);
+        }
+    }
+
+    Optional<PersistentVmRef> lastSpawned(Path runDir) {
+        Path file = spawnRecord(runDir.toAbsolutePath().normalize());
+        try {
+            return Optional.of(PersistentVmRef.fromJson(Files.readString(file)));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty(); // none, or from another pyro version
         }
     }
 
@@ -331,6 +371,11 @@ final class PersistentQemuVms {
         }
         removeSockets(ref);
         PortLocks.removeAll(ref.runDir());
+        try {
+            Files.deleteIfExists(spawnRecord(ref.runDir()));
+        } catch (IOException e) {
+            // harmless: it names a process that no longer runs
+        }
     }
 
     private static void removeSockets(PersistentVmRef ref) {

@@ -84,6 +84,11 @@ public final class QemuEngine implements PersistentEngine {
     }
 
     @Override
+    public java.util.Optional<PersistentVmRef> lastSpawned(Path runDir) {
+        return persistent.lastSpawned(runDir);
+    }
+
+    @Override
     public boolean isAlive(PersistentVmRef ref) {
         return persistent.isAlive(ref);
     }
@@ -120,14 +125,18 @@ public final class QemuEngine implements PersistentEngine {
      */
     @Override
     public QemuVm boot(VmSpec spec, ProgressListener progress) {
-        return boot(spec, progress, null);
+        return boot(spec, progress, null, null);
     }
 
     /**
      * @param port0Lock released when the connection to agent port 0 ends (persistent VMs hold
      *     that port's lock from the start); null for none
+     * @param spawned called with the run files and QEMU's pid as soon as QEMU runs, before the
+     *     guest booted (persistent VMs record themselves there, so that a process that finds
+     *     the boot interrupted can find the QEMU); if it throws, the boot fails; null for none
      */
-    QemuVm boot(VmSpec spec, ProgressListener progress, PortLocks.Held port0Lock) {
+    QemuVm boot(VmSpec spec, ProgressListener progress, PortLocks.Held port0Lock,
+            java.util.function.BiConsumer<VmFiles, Long> spawned) {
         checkInputs(spec);
         long start = System.nanoTime();
         long deadline = start + spec.bootTimeout().toNanos();
@@ -158,6 +167,9 @@ public final class QemuEngine implements PersistentEngine {
             EphemeralReaper.register(vm);
         }
         try {
+            if (spawned != null) {
+                spawned.accept(files, vmm.pid());
+            }
             SocketChannel agent = connectWhenListening(files.agentSocket(), vmm, deadline);
             QmpClient qmp = QmpClient.connect(connectWhenListening(files.qmpSocket(), vmm, deadline),
                     min(QMP_TIMEOUT, left(deadline)));

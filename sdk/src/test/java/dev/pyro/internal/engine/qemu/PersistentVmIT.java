@@ -192,6 +192,9 @@ class PersistentVmIT {
         try (var files = Files.list(runDir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("console.log", "qemu.log");
         }
+        try (var files = Files.list(runDir)) {
+            assertThat(files.count()).isEqualTo(2);
+        }
     }
 
     @Test
@@ -298,6 +301,38 @@ class PersistentVmIT {
         engine.kill(again.ref());
         assertThat(engine.isAlive(again.ref())).isFalse();
         assertThat(again.ref().agentSockets().get(0)).doesNotExist();
+    }
+
+    @Test
+    void aBootWhoseJvmIsKilledLeavesAQemuThatTheSpawnRecordFinds() throws Exception {
+        Path disk = disk("orphan");
+        Path runDir = tmp.resolve("vms/orphan");
+        Process child = childJvm("boot", kernel.toString(), root.toString(), runDir.toString(), disk.toString(),
+                "orphan", tmp.resolve("orphan.ref").toString());
+        // Kill the booting JVM as soon as QEMU runs, before the guest answered.
+        Path record = runDir.resolve("vmm.json");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(record)) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        new ProcessBuilder("kill", "-KILL", Long.toString(child.pid())).start().waitFor();
+        child.waitFor(10, TimeUnit.SECONDS);
+        assertThat(tmp.resolve("orphan.ref")).doesNotExist(); // it never got to record the ref itself
+        PersistentVmRef spawned = engine.lastSpawned(runDir).orElseThrow();
+        started.add(spawned);
+        assertThat(spawned.id()).isEqualTo("orphan");
+        assertThat(engine.isAlive(spawned)).as("a persistent QEMU outlives its JVM, even mid-boot").isTrue();
+        engine.kill(spawned);
+        assertThat(engine.isAlive(spawned)).isFalse();
+        engine.removeRuntimeFiles(spawned);
+        assertThat(engine.lastSpawned(runDir)).isEmpty();
+        // The disk is fine, and the VM boots from it.
+        PersistentEngine.Booted again = boot(spec("orphan", disk, 2));
+        try (AgentConnection c = again.connection()) {
+            assertThat(run(c, "echo up")).isEqualTo("up\n");
+        }
+        assertThat(engine.stop(again.ref(), Duration.ofSeconds(30))).isEqualTo(StopOutcome.CLEAN);
     }
 
     @Test
