@@ -228,7 +228,7 @@ class RuntimeStatusTest {
                 BaseTreeBuilder.key(env).id(), "bookworm", "minbase", "http://m", env.base().packages(),
                 RootfsBuilder.packagesSha256(env.base().packages()), List.of(new PackageVersion("bash", "5.2", "amd64")),
                 agent.info().binarySha256(), 11, 1, "uuid", List.of(InstalledFile.record(rdir, "rootfs.ext4")),
-                "2026-01-01T00:00:00Z", 1);
+                "2026-01-01T00:00:00Z", 1, List.of());
         Files.write(rdir.resolve(RootfsManifest.FILE), Json.bytes(manifest));
         runtime.lockStore().update(l -> l.withEnvironment(ENV, LockEntries.environment(new RootfsArtifact(rdir, manifest))));
     }
