@@ -10,9 +10,23 @@ import java.util.Optional;
  * @param platform e.g. {@code "linux-x86_64"}
  * @param lockFile the runtime lock ({@code runtime.lock.json})
  * @param components kernel, agent and each environment image
- * @param capabilities what has been proven with the current components
+ * @param capabilities what has been proven most recently, for whichever environment (each
+ *     environment's own flags are in {@link EnvironmentInfo#capabilities()})
+ * @param environments each catalog environment: installed or not, source (built or pulled),
+ *     digest, size and its own capability flags
  */
-public record RuntimeStatus(String platform, Path lockFile, List<Component> components, Capabilities capabilities) {
+public record RuntimeStatus(String platform, Path lockFile, List<Component> components, Capabilities capabilities,
+        List<EnvironmentInfo> environments) {
+
+    public RuntimeStatus {
+        components = List.copyOf(components);
+        environments = List.copyOf(environments);
+    }
+
+    /** A status without per-environment details. */
+    public RuntimeStatus(String platform, Path lockFile, List<Component> components, Capabilities capabilities) {
+        this(platform, lockFile, components, capabilities, List.of());
+    }
 
     /** Component states. */
     public enum State {

@@ -19,9 +19,11 @@ import java.util.Optional;
  *     each metadata request, and the longest stall of a download
  * @param uploadTimeout {@code PYRO_OCI_UPLOAD_TIMEOUT_SECONDS} (default 600): each chunk upload
  * @param chunkSize {@code PYRO_OCI_UPLOAD_CHUNK_SIZE_BYTES} (default 16 MiB): bytes per PATCH
+ * @param compressionLevel {@code PYRO_OCI_COMPRESSION_LEVEL} (default 9): zstd level of published
+ *     layers (19 is 14% smaller for debian:12 but takes 40 times as long)
  */
 public record OciSettings(Optional<String> registry, boolean insecure, Optional<Credentials> credentials,
-        Path dockerConfig, Duration requestTimeout, Duration uploadTimeout, int chunkSize) {
+        Path dockerConfig, Duration requestTimeout, Duration uploadTimeout, int chunkSize, int compressionLevel) {
 
     public static final String REGISTRY = "PYRO_REGISTRY";
     public static final String INSECURE = "PYRO_REGISTRY_INSECURE";
@@ -30,6 +32,7 @@ public record OciSettings(Optional<String> registry, boolean insecure, Optional<
     public static final String REQUEST_TIMEOUT = "PYRO_OCI_REQUEST_TIMEOUT_SECONDS";
     public static final String UPLOAD_TIMEOUT = "PYRO_OCI_UPLOAD_TIMEOUT_SECONDS";
     public static final String CHUNK_SIZE = "PYRO_OCI_UPLOAD_CHUNK_SIZE_BYTES";
+    public static final String COMPRESSION_LEVEL = "PYRO_OCI_COMPRESSION_LEVEL";
 
     static final int MIN_CHUNK = 64 * 1024;
     static final int MAX_CHUNK = 1 << 30;
@@ -68,7 +71,8 @@ public record OciSettings(Optional<String> registry, boolean insecure, Optional<
                 insecureText.equals("1"), credentials, DockerConfig.location(env.get("DOCKER_CONFIG"), userHome),
                 Duration.ofSeconds(positive(env, REQUEST_TIMEOUT, 30, 1, 86_400)),
                 Duration.ofSeconds(positive(env, UPLOAD_TIMEOUT, 600, 1, 86_400)),
-                (int) positive(env, CHUNK_SIZE, 16L << 20, MIN_CHUNK, MAX_CHUNK));
+                (int) positive(env, CHUNK_SIZE, 16L << 20, MIN_CHUNK, MAX_CHUNK),
+                (int) positive(env, COMPRESSION_LEVEL, 9, 1, 19));
     }
 
     /** Defaults: no registry, nothing insecure, no credentials. */

@@ -46,7 +46,8 @@ class RuntimeStatusTest {
     @Test
     void anEmptyCacheIsMissingEverythingAndProvesNothing() {
         RuntimeStatus status = runtime.status(false, ProgressListener.NONE);
-        assertThat(status.components()).extracting(ComponentStatus::id).containsExactly("kernel", "agent", "rootfs:" + ENV);
+        assertThat(status.components()).extracting(ComponentStatus::id).containsExactly("kernel", "agent",
+                "rootfs:debian:12", "rootfs:debian:12-base", "rootfs:debian:12-build");
         assertThat(status.components()).allMatch(c -> c.state() == ComponentState.MISSING);
         assertThat(status.capabilities()).containsOnlyKeys(Capability.values()).doesNotContainValue(true);
         assertThatThrownBy(() -> runtime.resolve(ENV, ProgressListener.NONE))
@@ -56,14 +57,17 @@ class RuntimeStatusTest {
                             + " kernel is missing (not built); run: pyro runtime materialize");
                 });
         assertThatThrownBy(() -> runtime.resolve("nope", ProgressListener.NONE))
-                .hasMessage("unknown environment 'nope'; known environments: debian:12-base");
+                .hasMessage("unknown environment 'nope'; known environments: debian:12, debian:12-base, debian:12-build");
     }
 
     @Test
     void installedComponentsResolveAndACapabilityNeedsAProof() throws Exception {
         install("agent-v1");
         RuntimeStatus status = runtime.status(false, ProgressListener.NONE);
-        assertThat(status.allReady()).as(status.toString()).isTrue();
+        assertThat(status.components()).filteredOn(c -> List.of("kernel", "agent", "rootfs:" + ENV).contains(c.id()))
+                .hasSize(3).allMatch(ComponentStatus::ready);
+        assertThat(status.environment(ENV).orElseThrow().isInstalled()).isTrue();
+        assertThat(status.environment("debian:12").orElseThrow().isInstalled()).isFalse();
         assertThat(status.capabilities()).doesNotContainValue(true);
 
         ResolvedRuntime resolved = runtime.resolve(ENV, ProgressListener.NONE);
@@ -76,7 +80,7 @@ class RuntimeStatusTest {
         assertThat(flags).containsEntry(Capability.VM_BOOT, true).containsEntry(Capability.GUEST_EXEC, false)
                 .containsEntry(Capability.GUEST_NETWORK, false);
         String json = Files.readString(paths.lockFile());
-        assertThat(json).contains("\"schema_version\" : 1", "\"platform\" : \"linux-x86_64\"", "\"vm_boot\"",
+        assertThat(json).contains("\"schema_version\" : 2", "\"platform\" : \"linux-x86_64\"", "\"vm_boot\"",
                 "\"guest_network\"", "\"proven\" : true", "\"bzimage_sha256\" : \"" + resolved.kernelSha256() + "\"");
     }
 
@@ -138,8 +142,8 @@ class RuntimeStatusTest {
         Files.writeString(recipesDir.resolve("kernel/microvm.config"),
                 Files.readString(recipesDir.resolve("kernel/microvm.config")) + "CONFIG_PRINTK_TIME=y\n");
         RuntimeStatus status = runtime.status(false, ProgressListener.NONE);
-        assertThat(status.components()).extracting(ComponentStatus::state)
-                .containsExactly(ComponentState.STALE, ComponentState.STALE, ComponentState.STALE);
+        assertThat(List.of("kernel", "agent", "rootfs:" + ENV)).allSatisfy(id ->
+                assertThat(status.component(id).orElseThrow().state()).isEqualTo(ComponentState.STALE));
         assertThat(status.capabilities()).containsEntry(Capability.VM_BOOT, false);
     }
 
@@ -155,7 +159,7 @@ class RuntimeStatusTest {
         CapabilityProof proof = new CapabilityProof(true, "2026-01-01T00:00:00Z", ENV,
                 Map.of("kernel", "a".repeat(64), "agent", "b".repeat(64)));
         assertThat(real.matches(proof)).isFalse();
-        assertThat(RuntimeInspector.capabilities(real, List.of())).doesNotContainValue(true);
+        assertThat(RuntimeInspector.flags(real, Map.of("vm_boot", proof), List.of())).doesNotContainValue(true);
     }
 
     @Test
