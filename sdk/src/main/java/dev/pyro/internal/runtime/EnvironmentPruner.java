@@ -155,6 +155,20 @@ final class EnvironmentPruner {
                         : "leftover: download of an interrupted pull", removed);
             }
         }
+        // A blob's lock file outlives its pull; drop the ones nobody holds. (A pull that has
+        // the old file open would still be safe: every blob is verified before it is used.)
+        for (Path lockFile : children(paths.locksDir())) {
+            String n = lockFile.getFileName().toString();
+            if (n.startsWith("blob-") && n.endsWith(".lock")) {
+                FileLocks.tryAcquire(lockFile).ifPresent(h -> {
+                    try (h) {
+                        Files.deleteIfExists(lockFile);
+                    } catch (IOException ignored) {
+                        // Harmless: an empty file.
+                    }
+                });
+            }
+        }
     }
 
     private static void remove(String environment, Path path, String reason, List<PruneOutcome.Removed> removed) {
