@@ -165,6 +165,19 @@ final class RegistryAuth {
                 + " answered without a token; it is misconfigured");
     }
 
+    /** The error when a request is still refused after a fresh token or with the login. */
+    PyroException refused(String what) {
+        if (credentials.isEmpty()) {
+            return new PyroException(PyroException.Kind.HOST_SETUP, "the registry " + registry + " refused anonymous "
+                    + what + " (HTTP 401); set " + OciSettings.USERNAME + " and " + OciSettings.PASSWORD
+                    + " to a login that may do it (or run: docker login " + registry + ")");
+        }
+        Credentials login = credentials.get();
+        return new PyroException(PyroException.Kind.HOST_SETUP, "the registry " + registry + " refused " + what
+                + " to '" + login.username() + "' from " + login.source() + " (HTTP 401); that login lacks the right"
+                + " for this repository: use one that has it");
+    }
+
     private PyroException loginNeeded() {
         return new PyroException(PyroException.Kind.HOST_SETUP, "the registry " + registry + " requires a login; set "
                 + OciSettings.USERNAME + " and " + OciSettings.PASSWORD + " (or run: docker login " + registry + ")");

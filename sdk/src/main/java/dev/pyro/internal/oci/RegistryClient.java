@@ -284,9 +284,7 @@ public final class RegistryClient {
                 response = sendRaw(retry.build());
                 if (response.statusCode() == 401) {
                     close(response);
-                    auth.retryAfter401(challenges(response), scope, retryHeader);
-                    throw new PyroException(PyroException.Kind.HOST_SETUP, "the registry " + registry
-                            + " refused access to " + request.uri().getPath() + " (HTTP 401); check the login");
+                    throw auth.refused(request.method() + " " + request.uri().getPath());
                 }
             }
         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pyro.PyroException;
 import dev.pyro.internal.runtime.Hashes;
 import dev.pyro.testsupport.LocalRegistry;
+import dev.pyro.testsupport.TokenServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -191,6 +192,42 @@ class RegistryClientIT {
                     .isInstanceOfSatisfying(PyroException.class, e -> assertThat(e.kind()).isEqualTo(PyroException.Kind.HOST_SETUP))
                     .hasMessage("the registry " + secured.address() + " rejected the login of 'pyro' from"
                             + " PYRO_REGISTRY_USERNAME/PYRO_REGISTRY_PASSWORD (HTTP 401); check the user name and password");
+        }
+    }
+
+    @Test
+    void bearerTokensAnonymouslyForPullAndWithALoginForPush() {
+        try (TokenServer tokens = new TokenServer(dir, "maintainer", "pw");
+                LocalRegistry secured = LocalRegistry.startWithTokenAuth(tokens.realm(), TokenServer.SERVICE,
+                        TokenServer.ISSUER, tokens.certificatePem())) {
+            ImageReference ref = ImageReference.parse(secured.address() + "/pyro/tok:v1");
+            RegistryClient maintainer = new RegistryClient(ref, settings(Map.of(OciSettings.USERNAME, "maintainer",
+                    OciSettings.PASSWORD, "pw")));
+            Pushed pushed = push(maintainer, ref, 70_000, 7);
+            assertThat(tokens.requests).anyMatch(r -> r.startsWith("login [repository:pyro/tok:pull,push]"));
+
+            // Anonymous: the registry challenges, the token service hands out a pull token.
+            RegistryClient anonymous = new RegistryClient(ref, settings(Map.of()));
+            assertThat(anonymous.manifest(ref).digest()).isEqualTo(pushed.manifestDigest());
+            Path target = dir.resolve("blob");
+            anonymous.download(ref, pushed.layer(), target, n -> { });
+            assertThat(target).hasBinaryContent(pushed.blob());
+            assertThat(tokens.requests).anyMatch(r -> r.equals("anonymous [repository:pyro/tok:pull]"));
+
+            // Anonymous push: the token carries no push right, so the registry refuses it.
+            assertThatThrownBy(() -> push(anonymous, ImageReference.parse(secured.address() + "/pyro/tok:v2"), 1000, 8))
+                    .isInstanceOfSatisfying(PyroException.class, e -> assertThat(e.kind()).isEqualTo(PyroException.Kind.HOST_SETUP))
+                    .hasMessageStartingWith("the registry " + secured.address() + " refused anonymous POST /v2/pyro/tok/blobs/uploads/")
+                    .hasMessageEndingWith("(HTTP 401); set PYRO_REGISTRY_USERNAME and PYRO_REGISTRY_PASSWORD to a login"
+                            + " that may do it (or run: docker login " + secured.address() + ")");
+
+            // A wrong password is refused by the token service.
+            RegistryClient wrong = new RegistryClient(ref, settings(Map.of(OciSettings.USERNAME, "maintainer",
+                    OciSettings.PASSWORD, "nope")));
+            assertThatThrownBy(() -> wrong.manifest(ref))
+                    .hasMessage("the registry " + secured.address() + " rejected the login of 'maintainer' from"
+                            + " PYRO_REGISTRY_USERNAME/PYRO_REGISTRY_PASSWORD (the token service answered HTTP 401);"
+                            + " check the user name and password");
         }
     }
 
