@@ -58,7 +58,16 @@ public record RuntimeStatus(String platform, Path lockFile, List<Component> comp
             State state, Optional<String> detail) {
     }
 
+    /**
+     * Whether the runtime can run something now: at least one environment is installed and no
+     * component is corrupt. (Environments not installed yet are built or pulled on first use;
+     * a stale one is rebuilt then.) Without per-environment details: every component is ready.
+     */
     public boolean ready() {
-        return components.stream().allMatch(c -> c.state() == State.READY);
+        if (environments.isEmpty()) {
+            return components.stream().allMatch(c -> c.state() == State.READY);
+        }
+        return environments.stream().anyMatch(EnvironmentInfo::installed)
+                && components.stream().noneMatch(c -> c.state() == State.CORRUPT);
     }
 }

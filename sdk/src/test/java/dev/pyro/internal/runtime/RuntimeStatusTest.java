@@ -163,6 +163,38 @@ class RuntimeStatusTest {
     }
 
     @Test
+    void eachEnvironmentIsProvenOnItsOwn() throws Exception {
+        install("agent-v1");
+        installImage(runtime.lockStore().read().agent() == null ? null : new AgentArtifact(Path.of(runtime.lockStore().read().agent().path()), Json.read(Path.of(runtime.lockStore().read().agent().path()).resolve(AgentInfo.FILE), AgentInfo.class)), "debian:12");
+        ResolvedRuntime base = runtime.resolve(ENV, ProgressListener.NONE);
+        ResolvedRuntime git = runtime.resolve("debian:12", ProgressListener.NONE);
+        runtime.recordCapability(Capability.VM_BOOT, base);
+        runtime.recordCapability(Capability.GUEST_EXEC, base);
+        assertThat(runtime.proven(base)).isTrue();
+        // Same kernel and agent, another image: another environment's proof does not count.
+        assertThat(runtime.proven(git)).isFalse();
+        RuntimeStatus status = runtime.status(false, ProgressListener.NONE);
+        assertThat(status.capabilitiesOf(ENV)).containsEntry(Capability.VM_BOOT, true).containsEntry(Capability.GUEST_EXEC, true);
+        assertThat(status.capabilitiesOf("debian:12")).doesNotContainValue(true);
+        assertThat(status.capabilities()).containsEntry(Capability.GUEST_EXEC, true);
+
+        runtime.recordCapability(Capability.VM_BOOT, git);
+        runtime.recordCapability(Capability.GUEST_EXEC, git);
+        assertThat(runtime.proven(git)).isTrue();
+        assertThat(runtime.proven(base)).isTrue();
+        RuntimeLock lock = runtime.lockStore().read();
+        assertThat(lock.proofsOf("debian:12").get("vm_boot").artifacts())
+                .containsEntry("rootfs:debian:12", git.imageSha256()).containsEntry("kernel", git.kernelSha256());
+        assertThat(lock.environments().get("debian:12").source()).isEqualTo(RuntimeLock.BUILT);
+        assertThat(lock.environments().get("debian:12").packages()).containsEntry("bash", "5.2");
+
+        // A new image of debian:12 withdraws its proofs, not debian:12-base's.
+        Files.setLastModifiedTime(git.rootImage(), FileTime.fromMillis(1_000));
+        assertThat(runtime.proven(base)).isTrue();
+        assertThat(runtime.status(false, ProgressListener.NONE).capabilitiesOf("debian:12")).doesNotContainValue(true);
+    }
+
+    @Test
     void concurrentLockUpdatesLoseNothing() throws Exception {
         RuntimeLockStore store = runtime.lockStore();
         ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -224,16 +256,20 @@ class RuntimeStatusTest {
     }
 
     private void installImage(AgentArtifact agent) throws Exception {
-        EnvironmentRecipe env = recipes.environment(ENV);
+        installImage(agent, ENV);
+    }
+
+    private void installImage(AgentArtifact agent, String name) throws Exception {
+        EnvironmentRecipe env = recipes.environment(name);
         CacheKey key = RootfsBuilder.key(env, agent.info().binarySha256());
         Path rdir = Files.createDirectories(paths.environmentDir(env.directory()).resolve(key.id()));
-        Files.writeString(rdir.resolve("rootfs.ext4"), "image bytes");
-        RootfsManifest manifest = new RootfsManifest(1, ENV, env.version(), key.id(), key.canonical(),
+        Files.writeString(rdir.resolve("rootfs.ext4"), "image bytes of " + name);
+        RootfsManifest manifest = new RootfsManifest(1, name, env.version(), key.id(), key.canonical(),
                 BaseTreeBuilder.key(env).id(), "bookworm", "minbase", "http://m", env.base().packages(),
                 RootfsBuilder.packagesSha256(env.base().packages()), List.of(new PackageVersion("bash", "5.2", "amd64")),
                 agent.info().binarySha256(), 11, 1, "uuid", List.of(InstalledFile.record(rdir, "rootfs.ext4")),
                 "2026-01-01T00:00:00Z", 1, List.of());
         Files.write(rdir.resolve(RootfsManifest.FILE), Json.bytes(manifest));
-        runtime.lockStore().update(l -> l.withEnvironment(ENV, LockEntries.environment(new RootfsArtifact(rdir, manifest))));
+        runtime.lockStore().update(l -> l.withEnvironment(name, LockEntries.environment(new RootfsArtifact(rdir, manifest))));
     }
 }
