@@ -5,6 +5,7 @@ import dev.pyro.ProgressEvent;
 import dev.pyro.ProgressListener;
 import dev.pyro.internal.host.HostInfo;
 import dev.pyro.internal.host.HostTools;
+import dev.pyro.internal.oci.ImageReference;
 import dev.pyro.internal.oci.OciSettings;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -280,7 +281,7 @@ public final class RuntimeBuilder {
      */
     public PublishOutcome publish(String environment, String target, ProgressListener progress) {
         EnvironmentRecipe recipe = recipes.environment(environment);
-        dev.pyro.internal.oci.ImageReference.parse(target);
+        ImageReference.parse(target); // a malformed target fails before any work
         ResolvedRuntime resolved = resolve(environment, progress);
         EnvironmentState state = inspector.current(recipe);
         if (state.installed() == null || !state.installed().resolved().equals(resolved)) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.pyro.EnvironmentDetails;
 import dev.pyro.EnvironmentInfo;
 import dev.pyro.ProgressEvent;
+import dev.pyro.ProgressListener;
 import dev.pyro.PruneResult;
 import dev.pyro.PullResult;
 import dev.pyro.Pyro;
@@ -474,9 +475,5 @@ class EnvironmentRegistryIT {
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         return p.waitFor();
-    }
-
-    private interface ProgressListener {
-        dev.pyro.ProgressListener NONE = dev.pyro.ProgressListener.NONE;
     }
 }
