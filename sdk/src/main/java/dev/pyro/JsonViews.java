@@ -66,6 +66,136 @@ public final class JsonViews {
         }
         m.put("components", components);
         m.put("capabilities", capabilities(s.capabilities()));
+        m.put("environments", s.environments().stream().map(JsonViews::environment).toList());
+        return m;
+    }
+
+    /**
+     * One environment: {@code name}, {@code description}, {@code version}, {@code default},
+     * {@code installed}, {@code source} ({@code built}, {@code pulled} or null), {@code size_bytes},
+     * {@code digest}, {@code reference}, {@code state}, {@code detail}, {@code capabilities}.
+     */
+    public static Map<String, Object> environment(EnvironmentInfo e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", e.name());
+        m.put("description", e.description());
+        m.put("version", e.version());
+        m.put("default", e.isDefault());
+        m.put("installed", e.installed());
+        m.put("source", e.source().map(EnvironmentInfo.Source::wireName).orElse(null));
+        m.put("size_bytes", e.sizeBytes());
+        m.put("digest", e.digest().orElse(null));
+        m.put("reference", e.reference().orElse(null));
+        m.put("state", e.state().wireName());
+        m.put("detail", e.detail().orElse(null));
+        m.put("capabilities", capabilities(e.capabilities()));
+        return m;
+    }
+
+    /** The catalog: {@code {"environments": [...]}} (see {@link #environment}). */
+    public static Map<String, Object> environments(List<EnvironmentInfo> environments) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("environments", environments.stream().map(JsonViews::environment).toList());
+        return m;
+    }
+
+    /** {@code pyro env inspect}: the environment plus its manifest, packages, kernel and artifacts. */
+    public static Map<String, Object> environmentDetails(EnvironmentDetails d) {
+        Map<String, Object> m = new LinkedHashMap<>(environment(d.environment()));
+        m.put("directory", d.directory().map(Object::toString).orElse(null));
+        m.put("suite", d.suite());
+        m.put("apt_sources", d.aptSources());
+        m.put("requested_packages", d.requestedPackages());
+        m.put("kernel", d.kernel().map(k -> {
+            Map<String, Object> km = new LinkedHashMap<>();
+            km.put("release", k.release());
+            km.put("sha256", k.sha256());
+            km.put("source_package", k.sourcePackage());
+            km.put("source_version", k.sourceVersion());
+            km.put("config_sha256", k.configSha256());
+            return km;
+        }).orElse(null));
+        m.put("agent_sha256", d.agentSha256().orElse(null));
+        m.put("built_at", d.builtAt().orElse(null));
+        m.put("pulled_at", d.pulledAt().orElse(null));
+        m.put("config_digest", d.configDigest().orElse(null));
+        List<Object> artifacts = new ArrayList<>();
+        for (EnvironmentDetails.Artifact a : d.artifacts()) {
+            Map<String, Object> am = new LinkedHashMap<>();
+            am.put("name", a.name());
+            am.put("path", a.path().toString());
+            am.put("sha256", a.sha256());
+            am.put("size_bytes", a.sizeBytes());
+            am.put("media_type", a.mediaType().orElse(null));
+            am.put("layer_digest", a.layerDigest().orElse(null));
+            artifacts.add(am);
+        }
+        m.put("artifacts", artifacts);
+        m.put("package_count", d.packages().size());
+        List<Object> packages = new ArrayList<>();
+        for (EnvironmentDetails.Package p : d.packages()) {
+            Map<String, Object> pm = new LinkedHashMap<>();
+            pm.put("name", p.name());
+            pm.put("version", p.version());
+            pm.put("architecture", p.architecture());
+            packages.add(pm);
+        }
+        m.put("packages", packages);
+        return m;
+    }
+
+    /** {@code pyro env pull}. */
+    public static Map<String, Object> pull(PullResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("environment", environment(r.environment()));
+        m.put("reference", r.reference());
+        m.put("digest", r.digest());
+        m.put("total_bytes", r.totalBytes());
+        m.put("downloaded_bytes", r.downloadedBytes());
+        m.put("up_to_date", r.upToDate());
+        m.put("duration_ms", r.durationMs());
+        m.put("download_ms", r.downloadMs());
+        return m;
+    }
+
+    /** {@code pyro env publish}. */
+    public static Map<String, Object> publish(PublishResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("environment", r.environment());
+        m.put("reference", r.reference());
+        m.put("digest", r.digest());
+        List<Object> layers = new ArrayList<>();
+        for (PublishResult.Layer l : r.layers()) {
+            Map<String, Object> lm = new LinkedHashMap<>();
+            lm.put("title", l.title());
+            lm.put("media_type", l.mediaType());
+            lm.put("digest", l.digest());
+            lm.put("size_bytes", l.sizeBytes());
+            lm.put("reused", l.reused());
+            layers.add(lm);
+        }
+        m.put("layers", layers);
+        m.put("uploaded_bytes", r.uploadedBytes());
+        m.put("reused_bytes", r.reusedBytes());
+        m.put("duration_ms", r.durationMs());
+        return m;
+    }
+
+    /** {@code pyro env prune}. */
+    public static Map<String, Object> prune(PruneResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<Object> removed = new ArrayList<>();
+        for (PruneResult.Removed x : r.removed()) {
+            Map<String, Object> xm = new LinkedHashMap<>();
+            xm.put("environment", x.environment().orElse(null));
+            xm.put("path", x.path().toString());
+            xm.put("reason", x.reason());
+            xm.put("bytes", x.bytes());
+            removed.add(xm);
+        }
+        m.put("removed", removed);
+        m.put("kept", r.kept());
+        m.put("freed_bytes", r.freedBytes());
         return m;
     }
 

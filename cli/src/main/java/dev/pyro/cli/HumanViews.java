@@ -42,6 +42,15 @@ final class HumanViews {
         b.append("Runtime (").append(s.platform()).append("): ").append(s.ready() ? "READY" : "NOT READY").append('\n');
         appendComponents(b, s, "  ");
         b.append("Capabilities: ").append(capabilities(s.capabilities())).append('\n');
+        if (!s.environments().isEmpty()) {
+            b.append("Environments:\n");
+            for (dev.pyro.EnvironmentInfo e : s.environments()) {
+                b.append(String.format("  %-22s %-13s %-7s %9s  %s  %s%n", e.name(), e.installed() ? "installed"
+                        : "not installed", e.source().map(dev.pyro.EnvironmentInfo.Source::wireName).orElse("-"),
+                        e.installed() ? EnvViews.size(e.sizeBytes()) : "-", e.digest().map(EnvViews::shortDigest)
+                        .orElse("-"), capabilities(e.capabilities())));
+            }
+        }
         b.append("Lock: ").append(s.lockFile()).append('\n');
         return b.toString();
     }

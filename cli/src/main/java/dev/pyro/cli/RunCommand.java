@@ -24,7 +24,7 @@ final class RunCommand implements Callable<Integer> {
     @ParentCommand
     PyroCommand parent;
 
-    @Parameters(index = "0", paramLabel = "ENV", description = "Environment, e.g. debian:12-base.")
+    @Parameters(index = "0", paramLabel = "ENV", description = "Environment, e.g. debian:12.")
     String environment;
 
     @Parameters(index = "1..*", paramLabel = "COMMAND", arity = "0..*",

@@ -13,8 +13,6 @@ import dev.pyro.internal.runtime.RuntimeLock;
 import dev.pyro.internal.runtime.ResolvedRuntime;
 import dev.pyro.internal.runtime.RuntimeBuilder;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -36,23 +34,11 @@ public final class CapabilityCheck {
     }
 
     /**
-     * Whether vm_boot and guest_exec are proven for exactly these artifacts. Cheap (one read of
-     * the lock, no hashing): it runs before every one-shot run.
+     * Whether vm_boot and guest_exec are proven for exactly these artifacts of this environment
+     * (the lock's safety rule; another environment's proof does not count).
      */
     public boolean proven(ResolvedRuntime resolved) {
-        RuntimeLock lock = runtime.lockStore().read();
-        Map<String, String> ran = Map.of(
-                RuntimeLock.KERNEL, resolved.kernelSha256(),
-                RuntimeLock.AGENT, resolved.agentSha256(),
-                RuntimeLock.rootfsId(resolved.environment()), resolved.imageSha256());
-        for (Capability capability : List.of(Capability.VM_BOOT, Capability.GUEST_EXEC)) {
-            CapabilityProof proof = lock.capabilities().get(capability.wireName());
-            if (!lock.matches(proof) || !resolved.environment().equals(proof.environment())
-                    || !proof.artifacts().equals(ran)) {
-                return false;
-            }
-        }
-        return true;
+        return runtime.proven(resolved);
     }
 
     /** Boots a VM of {@code environment}, runs {@code uname -r}, and records what passed. */
@@ -67,7 +53,8 @@ public final class CapabilityCheck {
                 vm.keepConsoleLog();
                 throw new PyroException(PyroException.Kind.VM_FAILED, "the guest runs kernel " + vm.kernelRelease()
                         + " but the runtime built " + resolved.kernelRelease()
-                        + "; rebuild with: pyro runtime build-kernel --force");
+                        + "; rebuild with: pyro runtime build-kernel --force"
+                        + " (or pull the environment again: pyro env pull " + environment + ")");
             }
             runtime.recordCapability(Capability.VM_BOOT, resolved);
             progress.onProgress(ProgressEvent.of("check", "proving the runtime: running uname -r in the guest"));

@@ -98,8 +98,8 @@ final class RootfsBuilder {
 
     private RootfsArtifact buildLocked(EnvironmentRecipe recipe, AgentArtifact agent, CacheKey key, boolean force,
             Progress progress) {
-        String mirror = DebianMirror.select(settings.debianMirror(), recipe.base().suite(), Path.of("/etc/apt"));
-        BaseTreeBuilder bases = new BaseTreeBuilder(paths, tools, mirror);
+        BaseTreeBuilder bases = new BaseTreeBuilder(paths, tools,
+                DebianMirror.sources(settings.debianMirror(), recipe.base(), Path.of("/etc/apt")));
         BaseTreeInfo base = bases.ensure(recipe, force, progress);
 
         Instant started = Instant.now();
@@ -137,7 +137,8 @@ final class RootfsBuilder {
                     base.key(), recipe.base().suite(), recipe.base().variant(), base.mirror(), requested,
                     packagesSha256(requested), base.packages(), agentSha, size.contentBytes(), size.inodes(),
                     Ext4Image.uuidFor(key.id(), "fs").toString(), List.of(imageFile),
-                    finished.truncatedTo(ChronoUnit.SECONDS).toString(), Duration.between(started, finished).toSeconds());
+                    finished.truncatedTo(ChronoUnit.SECONDS).toString(), Duration.between(started, finished).toSeconds(),
+                    base.aptSources());
             Files.write(staging.resolve(RootfsManifest.FILE), Json.bytes(manifest));
             log.moveTo(staging.resolve("build.log"));
             Path target = paths.environmentDir(recipe.directory()).resolve(key.id());

@@ -19,14 +19,14 @@ class MaterializeIT {
         assertThatThrownBy(() -> runtime.materialize(List.of("debian:12-base", "debian:99"), e -> { }))
                 .isInstanceOfSatisfying(PyroException.class,
                         e -> assertThat(e.kind()).isEqualTo(PyroException.Kind.INVALID_ARGUMENT))
-                .hasMessage("unknown environment 'debian:99'; known environments: debian:12-base");
+                .hasMessage("unknown environment 'debian:99'; known environments: debian:12, debian:12-base, debian:12-build");
 
         long start = System.nanoTime();
         RuntimeStatus status = runtime.materialize(List.of(), new ItRuntime.Recorder());
         System.out.printf("materialize took %.1f s%n", (System.nanoTime() - start) / 1e9);
         assertThat(status.allReady()).as(status.toString()).isTrue();
         assertThat(status.components()).extracting(ComponentStatus::id)
-                .containsExactly("kernel", "agent", "rootfs:debian:12-base");
+                .containsExactly("kernel", "agent", "rootfs:debian:12", "rootfs:debian:12-base", "rootfs:debian:12-build");
 
         ResolvedRuntime resolved = runtime.resolve("debian:12-base", e -> { });
         long resolveStart = System.nanoTime();
