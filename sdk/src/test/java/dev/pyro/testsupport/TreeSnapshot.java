@@ -98,7 +98,9 @@ public final class TreeSnapshot {
             s.append(" -> ").append(show(dev.pyro.internal.archive.RawNames.linkBytes(Files.readSymbolicLink(p))));
         }
         if (times) {
-            s.append(" @").append(a.lastModifiedTime().toInstant());
+            java.time.Instant t = a.lastModifiedTime().toInstant();
+            // Java sets a symlink's time with lutimes (microseconds): compare links at that precision.
+            s.append(" @").append(a.isSymbolicLink() ? t.truncatedTo(java.time.temporal.ChronoUnit.MICROS) : t);
         }
         return s.toString();
     }

@@ -264,11 +264,13 @@ public final class DirectorySource implements EntrySource {
     @Override
     public long progressTotal() {
         long[] total = {0};
+        java.util.Set<Object> seen = new java.util.HashSet<>();
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile()) {
+                    // hardlinks are sent once
+                    if (attrs.isRegularFile() && (attrs.fileKey() == null || seen.add(attrs.fileKey()))) {
                         total[0] += attrs.size();
                     }
                     return FileVisitResult.CONTINUE;

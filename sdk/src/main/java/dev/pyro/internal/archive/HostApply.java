@@ -35,13 +35,16 @@ final class HostApply {
     private final Path old;
     /** Tests: fail before this rename step (0-based; a replace is two steps), -1 never. */
     private final int failAtStep;
+    /** Tests: end the JVM abruptly (as a crash would) before this rename step, -1 never. */
+    private final int crashAtStep;
 
-    HostApply(Path root, Path sync, int failAtStep) {
+    HostApply(Path root, Path sync, int failAtStep, int crashAtStep) {
         this.root = root;
         this.sync = sync;
         this.staged = sync.resolve("new");
         this.old = sync.resolve("old");
         this.failAtStep = failAtStep;
+        this.crashAtStep = crashAtStep;
     }
 
     /** Plans, journals and applies; on failure undoes and throws. */
@@ -90,6 +93,9 @@ final class HostApply {
     }
 
     private int step(int step) throws IOException {
+        if (step == crashAtStep) {
+            Runtime.getRuntime().halt(99);
+        }
         if (step == failAtStep) {
             throw new IOException("test hook: failing apply step " + step);
         }

@@ -45,6 +45,8 @@ public final class HostWorkspace implements WorkspaceFiles {
     private final Path staging;
     /** Tests: make every apply fail before this rename step; -1 never. */
     volatile int testFailApplyStep = -1;
+    /** Tests: halt the JVM before this rename step (a crash); -1 never. */
+    volatile int testCrashApplyStep = -1;
 
     private HostWorkspace(Path root) {
         this.root = root;
@@ -178,7 +180,7 @@ public final class HostWorkspace implements WorkspaceFiles {
             try (FileChannel applyLock = FileChannel.open(applyLockFile(), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE); FileLock l = applyLock.lock()) {
                 writer.finish();
-                new HostApply(root, sync, testFailApplyStep).apply();
+                new HostApply(root, sync, testFailApplyStep, testCrashApplyStep).apply();
                 done = true;
                 return new ImportSummary(entries, bytes);
             } catch (IOException e) {
