@@ -26,16 +26,7 @@ public final class JsonViews {
         m.put("accel", r.accel().wireName());
         m.put("execution_mode", r.executionMode().wireName());
         m.put("exit_code", r.exitCode());
-        m.put("stdout", r.stdoutText());
-        m.put("stderr", r.stderrText());
-        if (!r.stdoutIsUtf8()) {
-            m.put("stdout_base64", Base64.getEncoder().encodeToString(r.stdout()));
-        }
-        if (!r.stderrIsUtf8()) {
-            m.put("stderr_base64", Base64.getEncoder().encodeToString(r.stderr()));
-        }
-        m.put("stdout_truncated", r.stdoutTruncated());
-        m.put("stderr_truncated", r.stderrTruncated());
+        putOutput(m, r.stdout(), r.stderr(), r.stdoutTruncated(), r.stderrTruncated());
         m.put("timed_out", r.timedOut());
         m.put("duration_ms", r.durationMs());
         m.put("boot_ms", r.timings().bootMs());
@@ -246,5 +237,125 @@ public final class JsonViews {
         m.put("path", t.path().map(Object::toString).orElse(null));
         m.put("version", t.version().orElse(null));
         return m;
+    }
+
+    /** A VM (or a workspace's VM). */
+    public static Map<String, Object> vm(VmInfo v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("vm_id", v.id());
+        m.put("environment", v.environment());
+        m.put("state", v.state().wireName());
+        m.put("engine", v.engine());
+        m.put("accel", v.accel().wireName());
+        m.put("execution_mode", v.executionMode().wireName());
+        m.put("pid", v.pid().orElse(null));
+        m.put("vcpu_count", v.vcpuCount());
+        m.put("mem_mib", v.memMib());
+        m.put("ttl_seconds", v.ttlSeconds());
+        m.put("created_at", v.createdAt().toString());
+        m.put("expires_at", v.expiresAt().toString());
+        m.put("last_error", v.lastError().orElse(null));
+        if (v.executionMode() == ExecutionMode.HOST_COMPAT) {
+            m.put("note", "runs on the host WITHOUT isolation (host-compat)");
+        }
+        return m;
+    }
+
+    /** A workspace: its VM's fields (with {@code workspace_id}), seed and journal summary. */
+    public static Map<String, Object> workspace(WorkspaceInfo w) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("workspace_id", w.id());
+        Map<String, Object> vm = vm(w.vm());
+        vm.remove("vm_id");
+        m.putAll(vm);
+        m.put("workspace_path", w.workspacePath());
+        m.put("workspace_seed", seed(w.seed()));
+        m.put("command_count", w.commandCount());
+        m.put("last_command", w.lastCommand().map(JsonViews::journalEntry).orElse(null));
+        return m;
+    }
+
+    public static Map<String, Object> seed(WorkspaceSeed s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", s.mode().wireName());
+        m.put("source_path", s.sourcePath().orElse(null));
+        m.put("destination", s.destination());
+        m.put("entry_count", s.entryCount());
+        m.put("bytes_written", s.bytesWritten());
+        return m;
+    }
+
+    /** One journal entry. */
+    public static Map<String, Object> journalEntry(JournalEntry e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sequence", e.sequence());
+        m.put("command", e.command());
+        m.put("cwd", e.cwd());
+        m.put("exit_code", e.exitCode().orElse(null));
+        m.put("timed_out", e.timedOut());
+        m.put("duration_ms", e.durationMs());
+        m.put("started_at", e.startedAt().toString());
+        m.put("ended_at", e.endedAt().map(Object::toString).orElse(null));
+        m.put("stdout_tail", e.stdoutTail());
+        m.put("stderr_tail", e.stderrTail());
+        return m;
+    }
+
+    /** A workspace's journal. */
+    public static Map<String, Object> journal(String workspaceId, List<JournalEntry> entries) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("workspace_id", workspaceId);
+        m.put("count", entries.size());
+        m.put("commands", entries.stream().map(JsonViews::journalEntry).toList());
+        return m;
+    }
+
+    /** A command run in a workspace or VM; output fields as in {@link #run}. */
+    public static Map<String, Object> command(CommandResult r, String idField) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(idField, r.machineId());
+        m.put("sequence", r.sequence());
+        m.put("command", r.command());
+        m.put("cwd", r.cwd());
+        m.put("execution_mode", r.executionMode().wireName());
+        m.put("exit_code", r.exitCode());
+        putOutput(m, r.stdout(), r.stderr(), r.stdoutTruncated(), r.stderrTruncated());
+        m.put("timed_out", r.timedOut());
+        m.put("duration_ms", r.durationMs());
+        return m;
+    }
+
+    /** A sync push or export. */
+    public static Map<String, Object> transfer(TransferResult t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("workspace_id", t.workspaceId());
+        m.put("source", t.source());
+        m.put("destination", t.destination());
+        m.put("artifact_type", t.artifactType().wireName());
+        m.put("entry_count", t.entryCount());
+        m.put("bytes_written", t.bytesWritten());
+        return m;
+    }
+
+    /** A list of VMs or workspaces. */
+    public static Map<String, Object> list(String field, List<Map<String, Object>> items) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("count", items.size());
+        m.put(field, items);
+        return m;
+    }
+
+    private static void putOutput(Map<String, Object> m, byte[] stdout, byte[] stderr, boolean stdoutTruncated,
+            boolean stderrTruncated) {
+        m.put("stdout", new String(stdout, java.nio.charset.StandardCharsets.UTF_8));
+        m.put("stderr", new String(stderr, java.nio.charset.StandardCharsets.UTF_8));
+        if (!RunResult.isUtf8(stdout)) {
+            m.put("stdout_base64", Base64.getEncoder().encodeToString(stdout));
+        }
+        if (!RunResult.isUtf8(stderr)) {
+            m.put("stderr_base64", Base64.getEncoder().encodeToString(stderr));
+        }
+        m.put("stdout_truncated", stdoutTruncated);
+        m.put("stderr_truncated", stderrTruncated);
     }
 }

@@ -14,6 +14,8 @@ public enum MachineState {
     STOPPING,
     /** Shut down cleanly; its disk keeps everything written in the guest. */
     STOPPED,
+    /** A pyro process is deleting it. */
+    DELETING,
     /** Its VMM died unexpectedly or a transition was interrupted; {@code lastError} says why. Can be started again. */
     FAILED;
 

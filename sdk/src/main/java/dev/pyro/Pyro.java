@@ -1,6 +1,11 @@
 package dev.pyro;
 
 import dev.pyro.internal.doctor.Doctor;
+import dev.pyro.internal.machine.MachineExec;
+import dev.pyro.internal.machine.MachineManager;
+import dev.pyro.internal.machine.WorkspaceContent;
+import dev.pyro.internal.archive.ImportCaps;
+import dev.pyro.internal.state.StateStore;
 import dev.pyro.internal.run.CapabilityCheck;
 import dev.pyro.internal.run.OneShotRunner;
 import dev.pyro.internal.run.StatusViews;
@@ -42,6 +47,9 @@ public final class Pyro implements AutoCloseable {
     private final RuntimeBuilder runtime;
     private final VmLauncher launcher;
     private final OneShotRunner runner;
+    private final java.util.Map<String, String> environment;
+    private Vms vms;
+    private Workspaces workspaces;
 
     private Pyro(Builder builder) {
         RuntimePaths defaults = RuntimePaths.fromEnvironment(builder.environment,
@@ -55,6 +63,36 @@ public final class Pyro implements AutoCloseable {
         this.launcher = new VmLauncher(paths, builder.environment);
         CapabilityCheck check = new CapabilityCheck(runtime, launcher);
         this.runner = new OneShotRunner(runtime, launcher, check, paths);
+        this.environment = builder.environment;
+    }
+
+    /** VMs with an explicit lifecycle (create, start, exec, stop, delete, ...). */
+    public synchronized Vms vms() {
+        if (vms == null) {
+            MachineManager machines = machines();
+            vms = new Vms(machines, new MachineExec(machines), progress);
+        }
+        return vms;
+    }
+
+    /** Persistent workspaces (create with a seed, exec, sync, export, stop/start, ...). */
+    public synchronized Workspaces workspaces() {
+        if (workspaces == null) {
+            MachineManager machines = machines();
+            workspaces = new Workspaces(machines, new MachineExec(machines), new WorkspaceContent(machines, ImportCaps.from(environment)), progress);
+        }
+        return workspaces;
+    }
+
+    private MachineManager machineManager;
+
+    /** The state store is opened on first use: one-shot runs never need it. */
+    private MachineManager machines() {
+        if (machineManager == null) {
+            machineManager = new MachineManager(paths, runner, launcher, StateStore.openInHome(paths.homeDir()),
+                    environment);
+        }
+        return machineManager;
     }
 
     /** An instance configured from the environment ({@code PYRO_HOME}, {@code PYRO_CACHE_DIR}, ...). */

@@ -65,8 +65,7 @@ public final class OneShotRunner {
 
     public RunResult run(RunRequest request, OutputListener output, ProgressListener progress) {
         long started = System.nanoTime();
-        List<String> known = runtime.environments().stream().map(EnvironmentRecipe::name).toList();
-        RunValidation.check(request, known, HostInfo.memTotalBytes() >> 20);
+        RunValidation.check(request, environments(), HostInfo.memTotalBytes() >> 20);
         if (request.engine().equals("host_compat")) {
             return onHost(request, output, "requested with engine host_compat", started);
         }
@@ -88,12 +87,22 @@ public final class OneShotRunner {
         return inVm(request, resolved, accel, output, progress, started);
     }
 
+    /** The known environment names. */
+    public List<String> environments() {
+        return runtime.environments().stream().map(EnvironmentRecipe::name).toList();
+    }
+
+    /** Whether host-compat may stand in for the guest after this failure (not for bad input). */
+    public static boolean canFallBack(PyroException e) {
+        return FALLBACK_KINDS.contains(e.kind());
+    }
+
     /**
      * The installed runtime for {@code environment}. On first use it is pulled from
      * {@code PYRO_REGISTRY} when that is set, else built; either way with progress. Then it is
      * proven with a real boot and exec unless exactly these artifacts were proven before.
      */
-    ResolvedRuntime prepare(String environment, ProgressListener progress) {
+    public ResolvedRuntime prepare(String environment, ProgressListener progress) {
         ResolvedRuntime resolved;
         try {
             resolved = runtime.resolve(environment, progress);

@@ -6,6 +6,7 @@ import dev.pyro.ExecutionMode;
 import dev.pyro.ProgressEvent;
 import dev.pyro.ProgressListener;
 import dev.pyro.PyroException;
+import dev.pyro.internal.engine.PersistentEngine;
 import dev.pyro.internal.engine.RunningVm;
 import dev.pyro.internal.engine.VmSpec;
 import dev.pyro.internal.engine.qemu.KvmProbe;
@@ -119,6 +120,24 @@ public final class VmLauncher implements AutoCloseable {
         KvmProbe.AccelChoice choice = KvmProbe.choose(forced.equals("kvm") ? Accel.KVM : null, result);
         return new AccelChoice(choice.accel(),
                 choice.accel() == Accel.TCG ? Optional.of(choice.reason()) : Optional.empty());
+    }
+
+    /** The engine, for persistent VMs (attach, stop, kill from any process). */
+    public QemuEngine persistentEngine(ProgressListener progress) {
+        return engine(progress);
+    }
+
+    /**
+     * Boots a persistent VM (it outlives this JVM) from the given kernel, image and writable
+     * disk, in {@code runDir}, with several agent ports. The caller records the returned ref
+     * and closes the returned connection when done with it.
+     */
+    public PersistentEngine.Booted bootPersistent(String id, Path runDir, Path kernel, Path image, Path disk,
+            int vcpuCount, int memMib, Duration ttl, AccelChoice accel, ProgressListener progress) {
+        QemuEngine qemu = engine(progress);
+        VmSpec spec = new VmSpec(id, runDir, kernel, image, Optional.of(disk), vcpuCount, memMib, accel.accel(), false,
+                ttl, bootTimeout(accel.accel()), VmSpec.DEFAULT_PERSISTENT_AGENT_PORTS);
+        return qemu.bootPersistent(spec, progress);
     }
 
     /** Boots a VM of the resolved runtime; the caller closes the returned handle. */
