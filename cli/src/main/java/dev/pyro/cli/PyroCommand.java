@@ -11,8 +11,6 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = PyroCommand.Version.class,
         description = "Isolated, disposable Linux microVMs for AI coding agents and developers.",
-        subcommands = {RunCommand.class, WorkspaceCommand.class, VmCommand.class, EnvCommand.class,
-            DoctorCommand.class, RuntimeCommand.class},
         footer = {"", "Examples:",
             "  pyro run debian:12 -- git --version",
             "  pyro env list",

@@ -243,13 +243,23 @@ public final class RuntimeBuilder {
      * or a proof of other artifacts, does not count).
      */
     public boolean proven(ResolvedRuntime resolved) {
-        RuntimeStatus status = status(false, ProgressListener.NONE);
-        Map<Capability, Boolean> flags = status.capabilitiesOf(resolved.environment());
-        if (!flags.getOrDefault(Capability.VM_BOOT, false) || !flags.getOrDefault(Capability.GUEST_EXEC, false)) {
-            return false;
+        // On the path of every run: one read of the lock, no inspection of other environments.
+        // The proofs must name exactly the artifacts that resolve() just checked; the lock's
+        // normalisation has already withdrawn any proof whose artifacts changed since.
+        RuntimeLock lock = lockStore.read();
+        Map<String, String> artifacts = Map.of(
+                RuntimeLock.KERNEL, resolved.kernelSha256(),
+                RuntimeLock.AGENT, resolved.agentSha256(),
+                RuntimeLock.rootfsId(resolved.environment()), resolved.imageSha256());
+        Map<String, CapabilityProof> proofs = lock.proofsOf(resolved.environment());
+        for (Capability capability : List.of(Capability.VM_BOOT, Capability.GUEST_EXEC)) {
+            CapabilityProof proof = proofs.get(capability.wireName());
+            if (proof == null || !proof.proven() || !resolved.environment().equals(proof.environment())
+                    || !proof.artifacts().equals(artifacts)) {
+                return false;
+            }
         }
-        return status.environment(resolved.environment()).map(EnvironmentState::installed)
-                .map(i -> i.resolved().equals(resolved)).orElse(false);
+        return true;
     }
 
     /** Each known environment's state, sorted by name. */
