@@ -215,9 +215,9 @@ public final class DirectorySource implements EntrySource {
         if (a.isSymbolicLink()) {
             return Entry.symlink(rel, RawNames.linkBytes(Files.readSymbolicLink(full)), mtime);
         }
-        throw EntryRejectedException.of(label, RawNames.display(rel), "a " + specialKind(full)
-                + " cannot be imported (only files, directories and symlinks)", consequence,
-                "remove it, or seed from a copy without it");
+        throw EntryRejectedException.of(label, RawNames.display(rel), "a " + specialKind(full) + " cannot be "
+                + (emitRoot ? "exported" : "imported") + " (only files, directories and symlinks)", consequence,
+                emitRoot ? "remove it, or export a directory without it" : "remove it, or seed from a copy without it");
     }
 
     @Override

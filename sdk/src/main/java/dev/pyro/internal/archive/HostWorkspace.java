@@ -129,7 +129,6 @@ public final class HostWorkspace implements WorkspaceFiles {
         private final TreeWriter writer;
         private long entries;
         private long bytes;
-        private boolean done;
 
         HostImport(String rel) throws IOException {
             Files.createDirectories(staging);
@@ -178,10 +177,11 @@ public final class HostWorkspace implements WorkspaceFiles {
             ReentrantLock jvmLock = APPLY_LOCKS.computeIfAbsent(root, r -> new ReentrantLock());
             jvmLock.lock();
             try (FileChannel applyLock = FileChannel.open(applyLockFile(), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock l = applyLock.lock()) {
+                    StandardOpenOption.WRITE)) {
+                FileLock l = applyLock.lock(); // released when the channel closes
                 writer.finish();
                 new HostApply(root, sync, testFailApplyStep, testCrashApplyStep).apply();
-                done = true;
+                l.release();
                 return new ImportSummary(entries, bytes);
             } catch (IOException e) {
                 throw new PyroException(PyroException.Kind.HOST_SETUP, "applying the import to " + root + " failed: "

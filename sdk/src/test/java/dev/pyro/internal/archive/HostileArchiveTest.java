@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -176,34 +175,29 @@ class HostileArchiveTest {
      * as the only kind the wire has for them, an unknown kind.
      */
     static void sendUnchecked(Path archive, GuestImport imp) throws IOException {
-        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(Files.newInputStream(
-                archive), StandardCharsets.ISO_8859_1.name())) {
-            TarArchiveEntry e;
-            byte[] buf = new byte[65536];
-            TarSource source = TarSource.open(archive, false);
-            try (source) {
-                while (true) {
-                    Entry entry;
-                    try {
-                        entry = source.next();
-                    } catch (EntryRejectedException rejected) {
-                        // the host reader refuses specials: send what the wire can say (kind 5)
-                        imp.entry(5, rejected.entry().getBytes(StandardCharsets.UTF_8), 0666, 0, 0, new byte[0]);
-                        imp.finish(Duration.ofSeconds(30));
-                        fail("the agent accepted a special file");
-                        return;
-                    }
-                    if (entry == null) {
-                        return;
-                    }
-                    imp.entry(entry.kind().wire(), entry.path(), entry.mode() & 07777, entry.mtimeNs(), entry.size(),
-                            entry.target());
-                    if (entry.kind() == EntryKind.FILE) {
-                        InputStream in = source.content();
-                        int n;
-                        while ((n = in.read(buf)) > 0) {
-                            imp.data(buf, 0, n);
-                        }
+        byte[] buf = new byte[65536];
+        try (TarSource source = TarSource.open(archive, false)) {
+            while (true) {
+                Entry entry;
+                try {
+                    entry = source.next();
+                } catch (EntryRejectedException rejected) {
+                    // the host reader refuses specials: send what the wire can say (kind 5)
+                    imp.entry(5, rejected.entry().getBytes(StandardCharsets.UTF_8), 0666, 0, 0, new byte[0]);
+                    imp.finish(Duration.ofSeconds(30));
+                    fail("the agent accepted a special file");
+                    return;
+                }
+                if (entry == null) {
+                    return;
+                }
+                imp.entry(entry.kind().wire(), entry.path(), entry.mode() & 07777, entry.mtimeNs(), entry.size(),
+                        entry.target());
+                if (entry.kind() == EntryKind.FILE) {
+                    InputStream in = source.content();
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        imp.data(buf, 0, n);
                     }
                 }
             }
@@ -263,7 +257,7 @@ class HostileArchiveTest {
             return files.describe();
         }
 
-        void close() throws InterruptedException {
+        void close() {
             agent.close();
         }
     }

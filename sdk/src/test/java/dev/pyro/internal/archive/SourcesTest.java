@@ -125,6 +125,30 @@ class SourcesTest {
     }
 
     @Test
+    void sparseFilesFromGnuTarAreExpanded() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("sparse"));
+        try (var ch = java.nio.channels.FileChannel.open(dir.resolve("holes"), java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap("start".getBytes()), 0);
+            ch.write(java.nio.ByteBuffer.wrap("middle".getBytes()), 3_000_000);
+            ch.write(java.nio.ByteBuffer.wrap("end".getBytes()), 9_999_997);
+        }
+        for (String format : new String[] {"gnu", "pax"}) {
+            Path tar = tmp.resolve("sparse-" + format + ".tar");
+            Process p = new ProcessBuilder("tar", "--sparse", "--format=" + format, "-C", dir.toString(), "-cf",
+                    tar.toString(), "holes").redirectErrorStream(true).start();
+            assertThat(p.waitFor()).as(new String(p.getInputStream().readAllBytes())).isZero();
+            assertThat(Files.size(tar)).as("really sparse in the archive").isLessThan(100_000);
+            Path ws = Files.createDirectories(tmp.resolve("ws-" + format));
+            TransferStats s = Transfers.seed(Transfers.host(ws), tar, ImportCaps.defaults(),
+                    dev.pyro.ProgressListener.NONE);
+            assertThat(s.bytes()).isEqualTo(10_000_000);
+            assertThat(dev.pyro.testsupport.TreeSnapshot.sha256(ws.resolve("holes")))
+                    .isEqualTo(dev.pyro.testsupport.TreeSnapshot.sha256(dir.resolve("holes")));
+        }
+    }
+
+    @Test
     void directoryWalkerRefusesSpecialFilesNamingThem() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("src/sub"));
         Files.writeString(dir.resolve("ok"), "ok");
