@@ -14,13 +14,16 @@ import java.util.Optional;
  * @param memMib memory in MiB (default 1024)
  * @param ttlSeconds lifetime: after this long it is reaped (default 600)
  * @param allowHostCompat run on the host, without isolation, when guest execution is unavailable
+ * @param engine {@code "auto"} (default), {@code "qemu"}, or {@code "host_compat"} (a host
+ *     directory instead of a VM; needs {@code allowHostCompat})
  */
 public record MachineRequest(String environment, Optional<Path> seedPath, int vcpuCount, int memMib, int ttlSeconds,
-        boolean allowHostCompat) {
+        boolean allowHostCompat, String engine) {
 
     public MachineRequest {
         Objects.requireNonNull(environment, "environment");
         Objects.requireNonNull(seedPath, "seedPath");
+        Objects.requireNonNull(engine, "engine");
     }
 
     public static Builder builder(String environment) {
@@ -35,6 +38,7 @@ public record MachineRequest(String environment, Optional<Path> seedPath, int vc
         private int memMib = RunRequest.DEFAULT_MEM_MIB;
         private int ttlSeconds = RunRequest.DEFAULT_TTL_SECONDS;
         private boolean allowHostCompat;
+        private String engine = "auto";
 
         private Builder(String environment) {
             this.environment = environment;
@@ -65,9 +69,14 @@ public record MachineRequest(String environment, Optional<Path> seedPath, int vc
             return this;
         }
 
+        public Builder engine(String engine) {
+            this.engine = engine;
+            return this;
+        }
+
         public MachineRequest build() {
             return new MachineRequest(environment, Optional.ofNullable(seedPath), vcpuCount, memMib, ttlSeconds,
-                    allowHostCompat);
+                    allowHostCompat, engine);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.pyro.internal.machine.MachineExec;
 import dev.pyro.internal.machine.MachineManager;
 import dev.pyro.internal.machine.WorkspaceContent;
 import dev.pyro.internal.archive.ImportCaps;
+import dev.pyro.internal.state.SqliteNative;
 import dev.pyro.internal.state.StateStore;
 import dev.pyro.internal.run.CapabilityCheck;
 import dev.pyro.internal.run.OneShotRunner;
@@ -89,6 +90,7 @@ public final class Pyro implements AutoCloseable {
     /** The state store is opened on first use: one-shot runs never need it. */
     private MachineManager machines() {
         if (machineManager == null) {
+            SqliteNative.prepare(paths.cacheDir());
             machineManager = new MachineManager(paths, runner, launcher, StateStore.openInHome(paths.homeDir()),
                     environment);
         }
@@ -273,9 +275,14 @@ public final class Pyro implements AutoCloseable {
         return paths.cacheDir();
     }
 
-    /** Kills every VM this instance still runs. Never throws. */
+    /** Kills every one-shot VM this instance still runs and closes its agent connections (workspaces keep running). Never throws. */
     @Override
     public void close() {
+        synchronized (this) {
+            if (machineManager != null) {
+                machineManager.close();
+            }
+        }
         launcher.close();
     }
 

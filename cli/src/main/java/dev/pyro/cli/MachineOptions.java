@@ -20,11 +20,16 @@ final class MachineOptions {
             description = "Use a host directory, without isolation, when guest execution is unavailable here.")
     boolean allowHostCompat;
 
+    @Option(names = "--engine", paramLabel = "NAME", hidden = true,
+            description = "auto (default), qemu or host_compat.")
+    String engine = "auto";
+
     MachineRequest.Builder request(String environment) {
         return MachineRequest.builder(environment)
                 .vcpuCount(vcpuCount)
                 .memMib(memMib)
                 .ttlSeconds(ttlSeconds)
-                .allowHostCompat(allowHostCompat);
+                .allowHostCompat(allowHostCompat)
+                .engine(engine);
     }
 }

@@ -8,7 +8,6 @@ import dev.pyro.ProgressListener;
 import dev.pyro.PyroException;
 import dev.pyro.WorkspaceInfo;
 import dev.pyro.internal.engine.AgentConnection;
-import dev.pyro.internal.engine.PersistentVmRef;
 import dev.pyro.internal.guest.ExecFailedException;
 import dev.pyro.internal.guest.ExecRequest;
 import dev.pyro.internal.guest.ExecResult;
@@ -58,9 +57,14 @@ public final class MachineExec {
         if (m.engine().equals("host_compat")) {
             return onHost(m, request, output);
         }
-        PersistentVmRef ref = PersistentVmRef.fromJson(m.engineRef().orElseThrow());
-        try (AgentConnection connection = machines.engine(progress).attach(ref, ATTACH_WAIT)) {
+        AgentConnection connection = machines.connection(m, progress);
+        try {
             return inGuest(m, connection, request, output);
+        } catch (RuntimeException e) {
+            if (!connection.guest().isConnected()) {
+                machines.dropConnection(m.id());
+            }
+            throw e;
         }
     }
 

@@ -39,7 +39,7 @@ import java.util.Set;
  * Every transition is a compare-and-set on the machine's state in the state store; every read
  * reconciles the record with reality (a VM whose VMM died is never shown as started).
  */
-public final class MachineManager {
+public final class MachineManager implements AutoCloseable {
     /** Size of a machine's sparse writable disk; only what the guest writes takes space. */
     static final int DEFAULT_DISK_GIB = 8;
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
@@ -49,6 +49,7 @@ public final class MachineManager {
     private final VmLauncher launcher;
     private final StateStore store;
     private final int diskGib;
+    private final AgentConnections connections;
 
     public MachineManager(RuntimePaths paths, OneShotRunner runner, VmLauncher launcher, StateStore store,
             java.util.Map<String, String> env) {
@@ -57,6 +58,27 @@ public final class MachineManager {
         this.launcher = launcher;
         this.store = store;
         this.diskGib = diskGib(env);
+        this.connections = new AgentConnections(launcher::persistentEngine);
+    }
+
+    /**
+     * This process's connection to a started machine's agent, kept open for later operations
+     * (attached on first use; replaced if the VM restarted or the connection broke).
+     */
+    public AgentConnection connection(MachineRecord m, ProgressListener progress) {
+        PersistentVmRef ref = PersistentVmRef.fromJson(m.engineRef().orElseThrow());
+        return connections.get(ref, MachineExec.ATTACH_WAIT, progress);
+    }
+
+    /** Drops this process's connection to a machine (after it broke). */
+    public void dropConnection(String id) {
+        connections.release(id);
+    }
+
+    /** Closes this process's agent connections; the machines keep running. */
+    @Override
+    public void close() {
+        connections.close();
     }
 
     public StateStore store() {
@@ -75,13 +97,17 @@ public final class MachineManager {
         MachineValidation.check(request, kind, runner.environments());
         ResolvedRuntime resolved = null;
         String hostCompatReason = null;
-        try {
-            resolved = runner.prepare(request.environment(), progress);
-        } catch (PyroException e) {
-            if (!request.allowHostCompat() || !OneShotRunner.canFallBack(e)) {
-                throw e;
+        if (request.engine().equals("host_compat")) {
+            hostCompatReason = "requested with engine host_compat";
+        } else {
+            try {
+                resolved = runner.prepare(request.environment(), progress);
+            } catch (PyroException e) {
+                if (!request.allowHostCompat() || !OneShotRunner.canFallBack(e)) {
+                    throw e;
+                }
+                hostCompatReason = e.getMessage();
             }
-            hostCompatReason = e.getMessage();
         }
         Instant now = Instant.now();
         for (int attempt = 0; attempt < 5; attempt++) {
@@ -131,11 +157,11 @@ public final class MachineManager {
 
     // ---------------------------------------------------------------- start
 
-    /** A started machine and, when it was booted by this call, the connection the boot opened. */
-    public record Started(MachineRecord record, Optional<AgentConnection> connection) implements AutoCloseable {
+    /** A started machine. */
+    public record Started(MachineRecord record) implements AutoCloseable {
         @Override
         public void close() {
-            connection.ifPresent(AgentConnection::close);
+            // The boot's connection stays in this process's pool for the next operation.
         }
     }
 
@@ -146,14 +172,14 @@ public final class MachineManager {
     public Started start(MachineKind kind, String id, ProgressListener progress) {
         MachineRecord m = get(kind, id);
         if (m.state() == MachineState.STARTED) {
-            return new Started(m, Optional.empty());
+            return new Started(m);
         }
         ProcessIdentity me = ProcessIdentity.current();
         MachineRecord claimed = transition(m, EnumSet.of(MachineState.CREATED, MachineState.STOPPED, MachineState.FAILED),
                 MachineState.STARTING, r -> r.toBuilder().owner(me).lastError(null).build(), "start");
         if (claimed.engine().equals("host_compat")) {
             MachineRecord started = update(claimed, MachineState.STARTED, r -> r.toBuilder().owner(null).build());
-            return new Started(started, Optional.empty());
+            return new Started(started);
         }
         try {
             Path kernel = claimed.kernelPath().orElseThrow();
@@ -185,7 +211,8 @@ public final class MachineManager {
                 engine(progress).kill(ref);
                 throw e;
             }
-            return new Started(started, Optional.of(booted.connection()));
+            connections.adopt(ref, booted.connection());
+            return new Started(started);
         } catch (RuntimeException e) {
             String reason = e instanceof PyroException ? e.getMessage() : "start failed: " + e;
             engine(progress).lastSpawned(claimed.runDir().orElseThrow()).ifPresent(ref -> engine(progress).kill(ref));
@@ -203,6 +230,7 @@ public final class MachineManager {
         if (m.state() == MachineState.STOPPED || m.state() == MachineState.CREATED || m.state() == MachineState.FAILED) {
             return m;
         }
+        connections.release(m.id());
         ProcessIdentity me = ProcessIdentity.current();
         MachineRecord claimed = transition(m, EnumSet.of(MachineState.STARTED), MachineState.STOPPING,
                 r -> r.toBuilder().owner(me).build(), "stop");
@@ -238,6 +266,7 @@ public final class MachineManager {
     }
 
     private void finishDelete(MachineRecord m, ProgressListener progress) {
+        connections.release(m.id());
         if (!m.engine().equals("host_compat")) {
             QemuEngine engine = engine(progress);
             Optional<PersistentVmRef> ref = m.engineRef().map(PersistentVmRef::fromJson);

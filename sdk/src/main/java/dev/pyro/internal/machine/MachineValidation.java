@@ -15,6 +15,13 @@ final class MachineValidation {
     static void check(MachineRequest r, MachineKind kind, List<String> environments) {
         RunValidation.checkMachine(r.environment(), environments, r.vcpuCount(), r.memMib(), r.ttlSeconds(),
                 HostInfo.memTotalBytes() >> 20);
+        if (!List.of("auto", "qemu", "host_compat").contains(r.engine())) {
+            throw PyroException.invalidArgument("unknown engine '" + r.engine() + "'; use one of: auto, qemu, host_compat");
+        }
+        if (r.engine().equals("host_compat") && !r.allowHostCompat()) {
+            throw PyroException.invalidArgument("engine host_compat runs on the host without isolation;"
+                    + " it needs allow_host_compat (--allow-host-compat)");
+        }
         if (r.seedPath().isPresent()) {
             if (kind != MachineKind.WORKSPACE) {
                 throw PyroException.invalidArgument("a seed path is for workspaces; use: pyro workspace create "

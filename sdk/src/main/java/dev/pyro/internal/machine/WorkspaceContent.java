@@ -50,7 +50,7 @@ public final class WorkspaceContent {
             MachineRecord m = started.record();
             SeedRecord seed = SeedRecord.empty(m.id(), WorkspaceInfo.WORKSPACE_PATH, Instant.now());
             if (seedSource.isPresent()) {
-                TransferStats stats = Transfers.seed(files(m, started.connection()), seedSource.get(), caps, progress);
+                TransferStats stats = Transfers.seed(files(m, progress), seedSource.get(), caps, progress);
                 seed = new SeedRecord(m.id(), stats.artifactType() == TransferResult.ArtifactType.TAR_ARCHIVE
                         ? SeedMode.TAR_ARCHIVE : SeedMode.DIRECTORY, Optional.of(seedSource.get().path()),
                         stats.destination(), stats.entries(), stats.bytes(), Instant.now());
@@ -71,38 +71,19 @@ public final class WorkspaceContent {
     /** Imports host content into a started workspace, atomically (a failure changes nothing). */
     public TransferResult push(String id, Path source, String destination, ProgressListener progress) {
         MachineRecord m = started(id);
-        try (Transfer t = open(m, progress)) {
-            return Transfers.push(t.files(), source, destination, caps, progress).toResult(m.id());
-        }
+        return Transfers.push(files(m, progress), source, destination, caps, progress).toResult(m.id());
     }
 
     /** Copies a file or directory out of a started workspace to a host path that must not exist. */
     public TransferResult export(String id, String path, Path output, ProgressListener progress) {
         MachineRecord m = started(id);
-        try (Transfer t = open(m, progress)) {
-            return Transfers.export(t.files(), path, output, caps, progress).toResult(m.id());
-        }
+        return Transfers.export(files(m, progress), path, output, caps, progress).toResult(m.id());
     }
 
-    /** The workspace's files over an agent connection (or its host directory), closed after use. */
-    private record Transfer(WorkspaceFiles files, Optional<AgentConnection> connection) implements AutoCloseable {
-        @Override
-        public void close() {
-            connection.ifPresent(AgentConnection::close);
-        }
-    }
-
-    private Transfer open(MachineRecord m, ProgressListener progress) {
-        if (m.engine().equals("host_compat")) {
-            return new Transfer(Transfers.host(m.workspaceDir().orElseThrow()), Optional.empty());
-        }
-        AgentConnection c = attach(m, progress);
-        return new Transfer(Transfers.guest(c.guest()), Optional.of(c));
-    }
-
-    private static WorkspaceFiles files(MachineRecord m, Optional<AgentConnection> connection) {
+    /** The workspace's files: over this process's agent connection, or its host directory. */
+    private WorkspaceFiles files(MachineRecord m, ProgressListener progress) {
         return m.engine().equals("host_compat") ? Transfers.host(m.workspaceDir().orElseThrow())
-                : Transfers.guest(connection.orElseThrow().guest());
+                : Transfers.guest(machines.connection(m, progress).guest());
     }
 
     private MachineRecord started(String id) {
@@ -112,10 +93,5 @@ public final class WorkspaceContent {
                     + m.state().wireName() + "; start it with: pyro workspace start " + m.id());
         }
         return m;
-    }
-
-    private AgentConnection attach(MachineRecord m, ProgressListener progress) {
-        return machines.engine(progress).attach(PersistentVmRef.fromJson(m.engineRef().orElseThrow()),
-                MachineExec.ATTACH_WAIT);
     }
 }

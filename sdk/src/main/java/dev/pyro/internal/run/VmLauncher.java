@@ -87,7 +87,7 @@ public final class VmLauncher implements AutoCloseable {
                     if (env.get(QemuBinary.ENV_OVERRIDE) == null) {
                         tools.ensure(List.of(HostRequirements.QEMU), progress);
                     }
-                    engine = new QemuEngine(QemuBinary.locate(env));
+                    engine = new QemuEngine(QemuBinary.locate(env, paths.cacheDir().resolve("qemu-version.properties")));
                 }
                 e = engine;
             }

@@ -191,12 +191,19 @@ final class RuntimeInspector {
             return new Inspected<>(ComponentStatus.missing(id, "this pyro build has no agent sources"), null);
         }
         RuntimeLock.Agent entry = lock.agent();
-        if (entry == null) {
-            return new Inspected<>(ComponentStatus.missing(id, "not built"), null);
+        Optional<AgentArtifact> installed = entry == null ? Optional.empty() : agents.installed(entry.key());
+        if (installed.isEmpty() || !installed.get().info().sourceSha256().equals(sources.sha256())) {
+            // The lock names the agent built last, maybe by another pyro checkout sharing this
+            // cache with other agent sources: an intact agent built from *these* sources counts
+            // too, so two checkouts never take each other's runtime for stale.
+            Optional<AgentArtifact> ours = agents.installedFromSources(sources.sha256());
+            if (ours.isPresent()) {
+                installed = ours;
+            }
         }
-        Optional<AgentArtifact> installed = agents.installed(entry.key());
         if (installed.isEmpty()) {
-            return new Inspected<>(ComponentStatus.missing(id, entry.path() + " is gone"), null);
+            return new Inspected<>(ComponentStatus.missing(id, entry == null ? "not built" : entry.path() + " is gone"),
+                    null);
         }
         AgentArtifact a = installed.get();
         String version = "source " + a.info().sourceSha256().substring(0, 12);
