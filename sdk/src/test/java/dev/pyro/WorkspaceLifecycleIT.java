@@ -145,7 +145,12 @@ class WorkspaceLifecycleIT {
                 .hasMessageContaining("unknown environment 'debian:13'");
         assertThatThrownBy(() -> ws.create(MachineRequest.builder(ENV).seedPath(home.resolve("missing")).build()))
                 .hasMessageContaining("does not exist");
-        Path zip = Files.writeString(home.resolve("x.zip"), "PK");
+        Path zip = home.resolve("x.zip");
+        try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+            out.putNextEntry(new java.util.zip.ZipEntry("a.txt"));
+            out.write("a real zip archive, which pyro does not take".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
         assertThatThrownBy(() -> ws.create(MachineRequest.builder(ENV).seedPath(zip).build()))
                 .hasMessageContaining("unsupported archive type");
         assertThat(ws.list()).hasSize(before);
