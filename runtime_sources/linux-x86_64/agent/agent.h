@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#define AGENT_VERSION "0.1.0"
+#define AGENT_VERSION "0.2.0"
 
 struct agent_config {
     int stdio_mode;          /* --stdio: serve stdin/stdout, no PID-1 duties */
@@ -14,6 +14,12 @@ struct agent_config {
     char upper[128];         /* pyro.upper= ("tmpfs" or a block device path) */
     char hostname[65];       /* pyro.hostname= */
     const char *cgroup_root; /* cgroup2 directory for per-command cgroups, NULL: none */
+    const char *workspace;   /* the directory the protocol calls /workspace, NULL: none */
+    int upper_disk;          /* the overlay's upper layer really is on the pyro.upper disk */
+    char net[128];           /* pyro.net= "<ip>/<prefix>[,<gateway>[,<dns>]]", "" = none */
+    char host_ip[64];        /* pyro.host= address for host.pyro.internal, "" = none */
+    long test_fail_apply;    /* tests only: fail an import's apply at this rename step (-1: off) */
+    long test_crash_apply;   /* tests only: crash at this rename step of an apply (-1: off) */
 };
 
 extern struct agent_config cfg;

@@ -52,72 +52,89 @@ static struct conn *conn_alloc(enum conn_kind kind, int rfd, int wfd)
     return NULL;
 }
 
-/* The virtio-port directory whose `name` is org.pyro.agent, e.g. "vport1p1". */
-static int find_port(char *out, size_t cap)
+/* 1 if `name` (a port's sysfs name file, newline stripped) is one of ours: org.pyro.agent
+ * or org.pyro.agent.<N> with N = 1..15 written without leading zeros. */
+static int our_port_name(const char *name, int *is_main)
 {
+    size_t n = strlen(PORT_NAME);
+    *is_main = 0;
+    if (strncmp(name, PORT_NAME, n) != 0)
+        return 0;
+    if (name[n] == '\0') {
+        *is_main = 1;
+        return 1;
+    }
+    const char *d = name + n + 1;
+    if (name[n] != '.' || d[0] < '1' || d[0] > '9')
+        return 0;
+    int v = d[0] - '0';
+    if (d[1] >= '0' && d[1] <= '9') {
+        v = v * 10 + (d[1] - '0');
+        if (d[2] != '\0')
+            return 0;
+    } else if (d[1] != '\0') {
+        return 0;
+    }
+    return v >= 1 && v < MAX_VPORTS;
+}
+
+static struct conn *vport_by_port(const char *port)
+{
+    for (int i = 0; i < MAX_CONNS; i++)
+        if (conns[i].used && conns[i].kind == CONN_VPORT && strcmp(conns[i].port, port) == 0)
+            return &conns[i];
+    return NULL;
+}
+
+int conn_scan_vports(int *have_main)
+{
+    /* Ports are announced by the host asynchronously (a name comes in a control message
+     * after the device probed), so they may show up a little after we start. */
     DIR *d = opendir("/sys/class/virtio-ports");
+    int opened = 0;
     if (!d)
-        return -1;
-    int found = -1;
+        return 0;
     struct dirent *e;
-    while (found < 0 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof conns[0].port)
             continue;
-        char path[300], name[64];
+        struct conn *known = vport_by_port(e->d_name);
+        if (known) {
+            if (strcmp(known->name, PORT_NAME) == 0)
+                *have_main = 1;
+            continue;
+        }
+        char path[300], name[64], dev[80];
         snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/name", e->d_name);
         if (read_file(path, name, sizeof name) < 0)
             continue;
         name[strcspn(name, "\n")] = '\0';
-        size_t len = strlen(e->d_name);
-        if (strcmp(name, PORT_NAME) == 0 && len < cap) {
-            memcpy(out, e->d_name, len + 1);
-            found = 0;
+        int is_main;
+        if (!our_port_name(name, &is_main))
+            continue;
+        snprintf(dev, sizeof dev, "/dev/%.15s", e->d_name); /* length checked above */
+        /* O_NONBLOCK: a write must never block inside the kernel while the host is away
+         * (virtio-console writes wait for the host to come back). */
+        int fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+            if (errno != ENOENT) /* ENOENT: devtmpfs has not made the node yet */
+                log_msg("open %s: %s", dev, strerror(errno));
+            continue;
         }
+        struct conn *c = conn_alloc(CONN_VPORT, fd, fd);
+        if (!c) {
+            close(fd);
+            continue;
+        }
+        snprintf(c->port, sizeof c->port, "%.15s", e->d_name);
+        snprintf(c->name, sizeof c->name, "%s", name);
+        log_msg("channel ready on %s (%s)", dev, name);
+        opened++;
+        if (is_main)
+            *have_main = 1;
     }
     closedir(d);
-    return found;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-struct conn *conn_open_vport(int timeout_ms)
-{
-    /* The port is announced by the host asynchronously (its name comes in a control
-     * message after the device probed), so it may show up a little after we start. */
-    uint64_t deadline = mono_us() + (uint64_t)timeout_ms * 1000u;
-    char port[64], dev[80];
-    int fd = -1;
-    for (;;) {
-        if (find_port(port, sizeof port) == 0) {
-            snprintf(dev, sizeof dev, "/dev/%s", port);
-            /* O_NONBLOCK: a write must never block inside the kernel while the host is
-             * away (virtio-console writes wait for the host to come back). */
-            fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-            if (fd >= 0)
-                break;
-            if (errno != ENOENT) {
-                log_msg("open %s: %s", dev, strerror(errno));
-                return NULL;
-            }
-        }
-        if (mono_us() >= deadline) {
-            log_msg("no virtio port named %s after %d ms", PORT_NAME, timeout_ms);
-            return NULL;
-        }
-        sleep_ms(10);
-    }
-    struct conn *c = conn_alloc(CONN_VPORT, fd, fd);
-    if (!c) {
-        close(fd);
-        return NULL;
-    }
-    log_msg("channel ready on %s", dev);
-    return c;
+    return opened;
 }
 
 struct conn *conn_open_stdio(void)
@@ -205,6 +222,7 @@ void conn_session_start(struct conn *c)
     c->paused = 0;
     c->session++;
     c->rpos = c->rlen = 0;
+    c->wpos = c->wlen = 0;
 }
 
 void conn_session_end(struct conn *c)
@@ -216,6 +234,10 @@ void conn_session_end(struct conn *c)
     c->hello_done = 0;
     c->paused = 0;
     c->rpos = c->rlen = 0;
+    /* Output for the host that went away is dropped with its session. */
+    free(c->wbuf);
+    c->wbuf = NULL;
+    c->wpos = c->wlen = c->wcap = 0;
     /* Give back a buffer that grew for a big frame. */
     if (c->rcap > RBUF_INITIAL) {
         uint8_t *buf = realloc(c->rbuf, RBUF_INITIAL);
@@ -233,6 +255,7 @@ void conn_close(struct conn *c)
     if (c->wfd >= 0 && c->wfd != c->rfd)
         close(c->wfd);
     free(c->rbuf);
+    free(c->wbuf);
     memset(c, 0, sizeof *c);
 }
 
@@ -293,7 +316,8 @@ void conn_compact(struct conn *c)
 
 int conn_next_frame(struct conn *c, struct frame *f)
 {
-    while (!c->lost && !c->broken && !c->paused) {
+    /* A congested connection takes no frames: their answers would only queue up more. */
+    while (!c->lost && !c->broken && !c->paused && !conn_congested(c)) {
         size_t consumed = 0;
         enum decode_result r = frame_decode(c->rbuf + c->rpos, c->rlen - c->rpos, f, &consumed);
         switch (r) {
@@ -347,32 +371,23 @@ static int wait_writable(struct conn *c)
     }
 }
 
-int conn_send_raw(struct conn *c, const void *buf, size_t len)
+/* --stdio: one client on a blocking pipe; write everything now. */
+static int send_blocking(struct conn *c, const uint8_t *p, size_t len)
 {
-    if (c->lost || c->broken || !c->online)
-        return -1;
-    const uint8_t *p = buf;
     while (len > 0) {
-        ssize_t w = c->kind == CONN_VSOCK ? send(c->wfd, p, len, MSG_NOSIGNAL) : write(c->wfd, p, len);
+        ssize_t w = write(c->wfd, p, len);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN) {
-                /*
-                 * Host not reading fast enough, or gone. A virtio-console port whose host
-                 * disconnected reports POLLHUP and would block forever; a partial frame
-                 * must not be finished later on another session, so give the session up.
-                 * (If the host reconnects *during* this wait, the rest of the frame goes
-                 * to the new connection: the window is one poll interval, and a host
-                 * reconnects by sending HELLO, which takes far longer to arrive.)
-                 */
+                /* Someone made our stdout non-blocking: wait for room. */
                 if (wait_writable(c) < 0) {
                     c->lost = c->eof = 1;
                     return -1;
                 }
                 continue;
             }
-            if (errno != EPIPE && errno != ECONNRESET)
+            if (errno != EPIPE)
                 log_msg("write to the host: %s", strerror(errno));
             c->lost = c->eof = 1;
             return -1;
@@ -380,6 +395,92 @@ int conn_send_raw(struct conn *c, const void *buf, size_t len)
         p += w;
         len -= (size_t)w;
     }
+    return 0;
+}
+
+/* Write what the fd takes now. Bytes written, or -1 (session lost). */
+static ssize_t write_some(struct conn *c, const uint8_t *p, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = c->kind == CONN_VSOCK ? send(c->wfd, p + done, len - done, MSG_NOSIGNAL)
+                                          : write(c->wfd, p + done, len - done);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                break;
+            if (errno != EPIPE && errno != ECONNRESET)
+                log_msg("write to the host: %s", strerror(errno));
+            c->lost = c->eof = 1;
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    return (ssize_t)done;
+}
+
+void conn_flush(struct conn *c)
+{
+    if (c->lost || c->broken || !c->online || conn_queued(c) == 0)
+        return;
+    ssize_t w = write_some(c, c->wbuf + c->wpos, conn_queued(c));
+    if (w < 0)
+        return;
+    c->wpos += (size_t)w;
+    if (c->wpos == c->wlen)
+        c->wpos = c->wlen = 0;
+}
+
+int conn_send_raw(struct conn *c, const void *buf, size_t len)
+{
+    if (c->lost || c->broken || !c->online)
+        return -1;
+    const uint8_t *p = buf;
+    if (c->kind == CONN_STDIO)
+        return send_blocking(c, p, len);
+    if (conn_queued(c) == 0) {
+        ssize_t w = write_some(c, p, len);
+        if (w < 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+        if (len == 0)
+            return 0;
+    }
+    /* The host is not taking it now: queue the rest (the loop writes it on EPOLLOUT). A
+     * partial frame stays at the head of the queue, so frames never interleave. */
+    if (conn_queued(c) + len > WQ_HARD_LIMIT) {
+        log_msg("%s: the host stopped reading (%zu bytes queued); dropping the session",
+                c->kind == CONN_VPORT ? c->name : "vsock", conn_queued(c));
+        c->lost = 1;
+        if (c->kind == CONN_VPORT)
+            c->broken = 1; /* we cannot close its socket: ignore it until it hangs up */
+        else
+            c->eof = 1;
+        c->wpos = c->wlen = 0;
+        return -1;
+    }
+    if (c->wpos > 0 && c->wlen + len > c->wcap) {
+        memmove(c->wbuf, c->wbuf + c->wpos, conn_queued(c));
+        c->wlen -= c->wpos;
+        c->wpos = 0;
+    }
+    if (c->wlen + len > c->wcap) {
+        size_t cap = c->wcap ? c->wcap : 64 * 1024;
+        while (cap < c->wlen + len)
+            cap *= 2;
+        uint8_t *q = realloc(c->wbuf, cap);
+        if (!q) {
+            log_msg("out of memory for the output queue; dropping the session");
+            c->lost = c->eof = 1;
+            return -1;
+        }
+        c->wbuf = q;
+        c->wcap = cap;
+    }
+    memcpy(c->wbuf + c->wlen, p, len);
+    c->wlen += len;
     return 0;
 }
 

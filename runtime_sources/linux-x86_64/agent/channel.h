@@ -1,11 +1,17 @@
 /*
- * Transports ("connections") that carry the frame stream: the virtio-serial port, the
+ * Transports ("connections") that carry the frame stream: the virtio-serial ports, the
  * --stdio pair, and accepted vsock connections. Each connection has its own channel
- * numbers and its own commands.
+ * numbers, its own commands and transfers.
  *
- * The virtio-serial port is one device that outlives host connections: the host (QEMU's
- * socket chardev) can be absent, connect, disconnect and reconnect. Each host connection
- * is a *session*; commands belong to the session that started them.
+ * A virtio-serial port (org.pyro.agent, org.pyro.agent.1 ... .15) is a device that
+ * outlives host connections: the host (QEMU's socket chardev) can be absent, connect,
+ * disconnect and reconnect. Each host connection is a *session*; commands belong to the
+ * session that started them.
+ *
+ * Output is queued per connection and written as the host takes it (non-blocking), so a
+ * host that stops reading one connection stalls only that connection: when its queue is
+ * over WQ_LIMIT the agent stops reading its frames and the output of its commands and
+ * exports until the queue drains (the --stdio pair writes blocking instead: one client).
  */
 #ifndef PYRO_CHANNEL_H
 #define PYRO_CHANNEL_H
@@ -31,13 +37,27 @@ struct conn {
     uint64_t session;
     uint8_t *rbuf;
     size_t rpos, rlen, rcap; /* frames start at rpos; bytes up to rlen are buffered */
+    uint8_t *wbuf;
+    size_t wpos, wlen, wcap; /* queued output: bytes wpos..wlen are not written yet */
+    char port[16];           /* vport: the sysfs name, e.g. "vport1p2" */
+    char name[64];           /* vport: the port's name, e.g. "org.pyro.agent.2" */
 };
 
-#define MAX_CONNS 9 /* the vport (or stdio) + 8 vsock connections */
+#define MAX_VPORTS 16 /* org.pyro.agent and org.pyro.agent.1 ... .15 */
+#define MAX_CONNS (MAX_VPORTS + 8) /* the vports (or stdio) + 8 vsock connections */
 extern struct conn conns[MAX_CONNS];
 
-/* Find the port named org.pyro.agent (waiting up to timeout_ms for it) and open it. */
-struct conn *conn_open_vport(int timeout_ms);
+/* Output queued beyond this: stop producing for the connection until it drains. */
+#define WQ_LIMIT (1024u * 1024u)
+/* Output queued beyond this: the host has stopped reading; drop its session. */
+#define WQ_HARD_LIMIT (64u * 1024u * 1024u)
+
+/*
+ * Open every virtio port named org.pyro.agent or org.pyro.agent.<N> (N = 1..15) that is
+ * not open yet. Returns how many were opened now; *have_main is set if org.pyro.agent
+ * is open (now or before).
+ */
+int conn_scan_vports(int *have_main);
 struct conn *conn_open_stdio(void);
 /* Listen on vsock port 5005 if a guest vsock transport exists (or forced). fd or -1. */
 int vsock_listen(int force);
@@ -46,6 +66,19 @@ struct conn *vsock_accept(int listen_fd);
 
 /* vport only: poll the port once (no waiting); returns 1 if a host connected since. */
 int conn_vport_check_online(struct conn *c);
+
+/* Queued output waiting for the host. */
+static inline size_t conn_queued(const struct conn *c)
+{
+    return c->wlen - c->wpos;
+}
+/* Producers (command output, exports) should wait: the queue is over WQ_LIMIT. */
+static inline int conn_congested(const struct conn *c)
+{
+    return conn_queued(c) > WQ_LIMIT;
+}
+/* Write queued output (the fd is writable). On failure the session is marked lost. */
+void conn_flush(struct conn *c);
 
 /*
  * Read what is available into the connection's buffer. Returns 1 if bytes arrived,
@@ -61,8 +94,9 @@ int conn_next_frame(struct conn *c, struct frame *f);
 void conn_compact(struct conn *c);
 
 /*
- * Send a whole frame (blocking until written). On failure (the host went away) the
- * session is marked lost and -1 is returned; sending on a lost session does nothing.
+ * Send a whole frame: written at once as far as the host takes it, the rest queued
+ * (--stdio: blocking until written). On failure (the host went away) the session is
+ * marked lost and -1 is returned; sending on a lost session does nothing.
  */
 int conn_send(struct conn *c, const struct frame *f);
 /* Send already-encoded bytes (e.g. a STDOUT frame built in place). */

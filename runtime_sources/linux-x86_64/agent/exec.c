@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "transfer.h"
 #include "util.h"
 
 /* Output is forwarded in chunks of at most this size (one STDOUT/STDERR frame each). */
@@ -40,6 +41,7 @@ struct exec {
     pid_t pid;
     int out_fd, err_fd, in_fd; /* our ends; -1 when closed */
     int in_watched;            /* in_fd is registered for EPOLLOUT */
+    int out_paused;            /* out_fd/err_fd are out of epoll: the connection is congested */
     unsigned cg;               /* cgroup exec-<cg> under cg_root, 0: none */
     uint64_t start_us, deadline_us, drain_deadline_us;
     int exited, timed_out, status;
@@ -167,6 +169,11 @@ static struct exec *find_exec(const struct conn *c, uint32_t channel)
         if (execs[i].used && execs[i].conn == c && execs[i].channel == channel)
             return &execs[i];
     return NULL;
+}
+
+int exec_channel_busy(const struct conn *c, uint32_t channel)
+{
+    return find_exec(c, channel) != NULL;
 }
 
 /* Close one of our pipe ends, taking it out of epoll first (a no-op if never added). */
@@ -374,7 +381,7 @@ void exec_handle_exec(struct conn *c, const struct frame *f)
         conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "unknown EXEC flags 0x%x", flags & ~EXEC_FLAGS_KNOWN);
         return;
     }
-    if (find_exec(c, ch)) {
+    if (find_exec(c, ch) || transfer_channel_busy(c, ch)) {
         conn_send_error(c, ch, ERR_BUSY, 0, "channel %u is in use", ch);
         return;
     }
@@ -592,6 +599,38 @@ static void finish(struct exec *e)
     free_slot(e);
 }
 
+/* The connection's output queue is full: stop reading this command's pipes (it blocks on
+ * them once they are full, which is the flow control a slow host needs). */
+static void pause_output(struct exec *e)
+{
+    if (e->out_paused)
+        return;
+    if (e->out_fd >= 0)
+        ev_del(e->out_fd);
+    if (e->err_fd >= 0)
+        ev_del(e->err_fd);
+    e->out_paused = 1;
+}
+
+static void resume_output(struct exec *e)
+{
+    if (!e->out_paused)
+        return;
+    int idx = (int)(e - execs);
+    e->out_paused = 0;
+    if (e->out_fd >= 0)
+        ev_add(e->out_fd, EPOLLIN, EV_TAG(EV_OUT, idx));
+    if (e->err_fd >= 0)
+        ev_add(e->err_fd, EPOLLIN, EV_TAG(EV_ERR, idx));
+}
+
+void exec_conn_resume(const struct conn *c)
+{
+    for (int i = 0; i < MAX_EXECS; i++)
+        if (execs[i].used && execs[i].conn == c)
+            resume_output(&execs[i]);
+}
+
 static void maybe_finish(struct exec *e)
 {
     if (e->exited && e->out_fd < 0 && e->err_fd < 0)
@@ -707,9 +746,11 @@ void exec_handle_event(int kind, uint32_t slot, uint32_t events)
         return;
     }
     int *fd = kind == EV_OUT ? &e->out_fd : &e->err_fd;
-    if (*fd < 0)
+    if (*fd < 0 || e->out_paused)
         return;
     forward(e, fd, kind == EV_OUT ? T_STDOUT : T_STDERR);
+    if (e->conn && conn_congested(e->conn))
+        pause_output(e);
     maybe_finish(e);
 }
 
@@ -774,6 +815,7 @@ void exec_conn_lost(struct conn *c)
             continue;
         /* Its output and result have nowhere to go: stop it, drop its stdin. */
         e->conn = NULL;
+        resume_output(e); /* read (and drop) what it still writes, so it can end */
         if (!e->exited)
             kill_tree(e, SIGKILL);
         e->inq_off = e->inq_len;

@@ -18,6 +18,8 @@
 uint32_t exec_init(const char *root);
 
 void exec_handle_exec(struct conn *c, const struct frame *f);
+/* A command of this connection uses the channel (until its EXIT was sent). */
+int exec_channel_busy(const struct conn *c, uint32_t channel);
 void exec_handle_stdin(struct conn *c, const struct frame *f);
 void exec_handle_signal(struct conn *c, const struct frame *f);
 
@@ -36,6 +38,8 @@ void exec_kill_all(void);
  * finished commands; after everything was reaped, exec_remove_cgroups() deletes them. */
 void exec_kill_cgroups(void);
 void exec_remove_cgroups(void);
+/* The connection's output queue drained below WQ_LIMIT: read the commands' output again. */
+void exec_conn_resume(const struct conn *c);
 /* After a command's stdin queue drained: a paused connection may take frames again. */
 int exec_conn_may_resume(const struct conn *c);
 

@@ -75,6 +75,15 @@ static void parse_cmdline(struct agent_config *cfg)
                 cfg->ttl_deadline_us = mono_us() + (uint64_t)s * 1000000u;
         } else if (strcmp(tok, "pyro.vsock=force") == 0) {
             cfg->vsock_force = 1;
+        } else if (strncmp(tok, "pyro.net=", 9) == 0) {
+            snprintf(cfg->net, sizeof cfg->net, "%s", tok + 9);
+        } else if (strncmp(tok, "pyro.host=", 10) == 0) {
+            snprintf(cfg->host_ip, sizeof cfg->host_ip, "%s", tok + 10);
+        } else if (strncmp(tok, "pyro.test.fail_apply=", 21) == 0) {
+            /* Fault injection for the agent's own tests; see transfer.h. */
+            cfg->test_fail_apply = strtol(tok + 21, NULL, 10);
+        } else if (strncmp(tok, "pyro.test.crash_apply=", 22) == 0) {
+            cfg->test_crash_apply = strtol(tok + 22, NULL, 10);
         }
     }
 }
@@ -114,9 +123,11 @@ static const char *scratch_dir(void)
     return NULL;
 }
 
-/* Mount the writable layer's filesystem on dir; tmpfs when asked or as the fallback. */
-static int mount_upper(const struct agent_config *cfg, const char *dir)
+/* Mount the writable layer's filesystem on dir; tmpfs when asked or as the fallback.
+ * *on_disk: it is the pyro.upper disk. */
+static int mount_upper(const struct agent_config *cfg, const char *dir, int *on_disk)
 {
+    *on_disk = 0;
     if (strcmp(cfg->upper, "tmpfs") != 0) {
         /* virtio-blk probes before init runs, but give devtmpfs a moment anyway. */
         struct stat st;
@@ -124,10 +135,13 @@ static int mount_upper(const struct agent_config *cfg, const char *dir)
             struct timespec ts = { 0, 10 * 1000000L };
             nanosleep(&ts, NULL);
         }
-        if (do_mount(cfg->upper, dir, "ext4", MS_NOATIME, NULL) == 0)
+        if (do_mount(cfg->upper, dir, "ext4", MS_NOATIME, NULL) == 0) {
+            *on_disk = 1;
             return 0;
+        }
         /* Losing the writes at power off is bad, but a VM the host cannot reach is worse:
-         * run on memory and say so loudly. */
+         * run on memory, say so loudly, and leave FEATURE_UPPER_DISK out of HELLO_OK so the
+         * host knows (it asked for a disk and must not think changes persist). */
         log_msg("WARNING: cannot mount %s as the writable layer; using memory (changes will be lost)",
                 cfg->upper);
     }
@@ -158,11 +172,11 @@ static void mount_late(void)
     mkdir("/run/lock", 01777);
 }
 
-const char *init_root(const struct agent_config *cfg)
+const char *init_root(struct agent_config *cfg)
 {
     const char *scratch = scratch_dir();
     char upper[64], root[64], dir[160], opts[256];
-    int switched = 0;
+    int switched = 0, on_disk = 0;
     if (!scratch) {
         log_msg("no directory to mount scratch space on; staying on the read-only root");
         goto late;
@@ -176,7 +190,7 @@ const char *init_root(const struct agent_config *cfg)
         log_msg("mkdir in %s: %s", scratch, strerror(errno));
         goto late;
     }
-    if (mount_upper(cfg, upper) < 0)
+    if (mount_upper(cfg, upper, &on_disk) < 0)
         goto late;
     /* A reused disk already has them. */
     snprintf(dir, sizeof dir, "%s/upper", upper);
@@ -212,6 +226,7 @@ const char *init_root(const struct agent_config *cfg)
         goto late;
     }
     switched = 1;
+    cfg->upper_disk = on_disk;
 
 late:
     if (!switched) {

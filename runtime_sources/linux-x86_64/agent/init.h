@@ -11,8 +11,9 @@
 void init_early(struct agent_config *cfg);
 /* Build the overlay root (lower: the read-only root the kernel mounted; upper: cfg->upper),
  * switch into it, mount the rest (/dev/pts, /dev/shm, /run, /tmp, cgroup2), create
- * /workspace. Returns the cgroup2 mount point or NULL if cgroup2 is unavailable. */
-const char *init_root(const struct agent_config *cfg);
+ * /workspace. Sets cfg->upper_disk when the upper layer really is on the disk. Returns the
+ * cgroup2 mount point or NULL if cgroup2 is unavailable. */
+const char *init_root(struct agent_config *cfg);
 /* Hostname and the loopback interface. */
 void init_identity(const struct agent_config *cfg);
 /* Set the wall clock from the host (a microVM has no RTC). 0 or -1/errno. */

@@ -21,8 +21,11 @@
 #include "agent.h"
 #include "channel.h"
 #include "exec.h"
+#include "fsutil.h"
 #include "init.h"
+#include "net.h"
 #include "protocol.h"
+#include "transfer.h"
 #include "util.h"
 
 struct agent_config cfg;
@@ -31,10 +34,13 @@ int epoll_fd = -1;
 static uint32_t features;
 static int signal_fd = -1;
 static int vsock_fd = -1;
-static struct conn *vport; /* NULL in --stdio mode or when only vsock exists */
-/* While the vport has no host, check for one this often (it reports POLLHUP all along,
+/* While a vport has no host, check for one this often (it reports POLLHUP all along,
  * so it cannot simply sit in epoll: that would spin). */
 #define RECONNECT_CHECK_US 50000u
+/* Look for ports that were announced late (or hot-plugged) this often. */
+#define PORT_SCAN_EARLY_US 100000u  /* during the first seconds */
+#define PORT_SCAN_LATE_US 2000000u  /* afterwards */
+#define PORT_SCAN_EARLY_FOR_US 10000000u
 
 int ev_add(int fd, uint32_t events, uint64_t tag)
 {
@@ -101,6 +107,7 @@ static void kill_descendants(void)
 void agent_poweroff(const char *why, int status, void (*before_reboot)(void *), void *arg)
 {
     exec_kill_all();
+    transfer_abort_all();
     if (cfg.stdio_mode) {
         exec_kill_cgroups();
         kill_descendants();
@@ -175,6 +182,15 @@ static void handle_frame(struct conn *c, const struct frame *f)
     case T_SIGNAL:
         exec_handle_signal(c, f);
         break;
+    case T_IMPORT:
+    case T_IMPORT_ENTRY:
+    case T_IMPORT_DATA:
+    case T_IMPORT_END:
+    case T_CANCEL:
+    case T_EXPORT:
+    case T_STAT:
+        transfer_handle(c, f);
+        break;
     case T_SHUTDOWN:
         if (f->f[SHUTDOWN_MODE].u != 0) {
             conn_send_error(c, f->channel, ERR_UNSUPPORTED, 0, "shutdown mode %u not supported",
@@ -203,6 +219,7 @@ static void handle_lost(struct conn *c)
     /* On vsock a connection that never said HELLO (a probe) does not count as the host. */
     int had_host = c->kind == CONN_VSOCK ? c->hello_done : c->online;
     exec_conn_lost(c);
+    transfer_conn_lost(c);
     if (cfg.ephemeral && had_host)
         agent_poweroff("the host went away (pyro.ephemeral=1)", 0, NULL, NULL);
     switch (c->kind) {
@@ -225,25 +242,40 @@ static void handle_lost(struct conn *c)
     }
 }
 
+/* The connection takes frames: not paused by a full stdin queue, output not congested. */
+static int conn_accepting(const struct conn *c)
+{
+    return !c->paused && !conn_congested(c);
+}
+
 static void handle_conn_event(struct conn *c, uint32_t events)
 {
+    if (events & EPOLLOUT) {
+        int was = conn_congested(c);
+        conn_flush(c);
+        if (was && !conn_congested(c))
+            exec_conn_resume(c);
+    }
     if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        /* A paused connection gets no EPOLLIN interest; a hangup still ends it. */
-        if (c->paused && !(events & EPOLLIN))
+        /* A connection that takes no frames gets no EPOLLIN interest; a hangup still
+         * ends it. */
+        if (!conn_accepting(c) && !(events & EPOLLIN))
             c->lost = c->eof = 1;
         else if (conn_read(c) > 0)
             process_frames(c);
     }
 }
 
-/* Input interest follows the pause state (stdin flow control). */
+/* Interest follows the state: input while the connection takes frames, output while
+ * some is queued. */
 static void update_conn_interest(struct conn *c, uint32_t *last)
 {
-    uint32_t want = c->paused ? 0 : EPOLLIN;
+    uint32_t want = (conn_accepting(c) ? EPOLLIN : 0) | (conn_queued(c) ? EPOLLOUT : 0);
     if (want != *last) {
         ev_mod(c->rfd, want, EV_TAG(EV_CONN, c->index));
+        int resumed = (want & EPOLLIN) && !(*last & EPOLLIN);
         *last = want;
-        if (!c->paused)
+        if (resumed)
             process_frames(c); /* frames that waited in the buffer */
     }
 }
@@ -301,10 +333,12 @@ static int setup_signals(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: pyro-agent [--stdio [--cgroup-root DIR]] [--version]\n"
+    fprintf(out, "usage: pyro-agent [--stdio [--cgroup-root DIR] [--workspace DIR]] [--version]\n"
                  "  as PID 1 of a pyro VM: no arguments\n"
                  "  --stdio              serve the protocol on stdin/stdout without PID-1 duties\n"
-                 "  --cgroup-root DIR    (--stdio) put each command in a cgroup under DIR (cgroup2)\n");
+                 "  --cgroup-root DIR    (--stdio) put each command in a cgroup under DIR (cgroup2)\n"
+                 "  --workspace DIR      (--stdio) the directory file transfers call /workspace;\n"
+                 "                       imports stage in DIR.pyro-sync\n");
 }
 
 static uint64_t min_deadline(uint64_t a, uint64_t b)
@@ -312,14 +346,63 @@ static uint64_t min_deadline(uint64_t a, uint64_t b)
     return !a ? b : !b ? a : (a < b ? a : b);
 }
 
+static long env_long(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? strtol(v, NULL, 10) : -1;
+}
+
+/* vports without a host: see whether one connected. */
+static void check_vports_online(uint32_t *interest)
+{
+    for (int i = 0; i < MAX_CONNS; i++) {
+        struct conn *c = &conns[i];
+        if (!c->used || c->kind != CONN_VPORT || c->online)
+            continue;
+        if (conn_vport_check_online(c)) {
+            conn_session_start(c);
+            if (ev_add(c->rfd, EPOLLIN, EV_TAG(EV_CONN, c->index)) == 0)
+                interest[i] = EPOLLIN;
+        }
+    }
+}
+
+static int any_vport_offline(void)
+{
+    for (int i = 0; i < MAX_CONNS; i++)
+        if (conns[i].used && conns[i].kind == CONN_VPORT && !conns[i].online)
+            return 1;
+    return 0;
+}
+
+/* Wait (up to timeout_ms) for the port org.pyro.agent; numbered ports found on the way
+ * are opened too. Returns the number of ports open. */
+static int open_vports(int timeout_ms)
+{
+    uint64_t deadline = mono_us() + (uint64_t)timeout_ms * 1000u;
+    int have_main = 0, total = 0;
+    for (;;) {
+        total += conn_scan_vports(&have_main);
+        if (have_main || mono_us() >= deadline)
+            break;
+        usleep(10000);
+    }
+    if (!have_main)
+        log_msg("no virtio port named org.pyro.agent after %d ms", timeout_ms);
+    return total;
+}
+
 int main(int argc, char **argv)
 {
     const char *cgroup_root = NULL;
+    cfg.test_fail_apply = cfg.test_crash_apply = -1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--stdio") == 0) {
             cfg.stdio_mode = 1;
         } else if (strcmp(argv[i], "--cgroup-root") == 0 && i + 1 < argc) {
             cgroup_root = argv[++i];
+        } else if (strcmp(argv[i], "--workspace") == 0 && i + 1 < argc) {
+            cfg.workspace = argv[++i];
         } else if (strcmp(argv[i], "--version") == 0) {
             printf("pyro-agent %s (protocol %u)\n", AGENT_VERSION, PROTO_VERSION);
             return 0;
@@ -346,12 +429,34 @@ int main(int argc, char **argv)
         /* Re-parent orphans of our commands to us, as PID 1 gets them in the VM. */
         if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
             log_msg("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+        cfg.test_fail_apply = env_long("PYRO_AGENT_TEST_FAIL_APPLY");
+        cfg.test_crash_apply = env_long("PYRO_AGENT_TEST_CRASH_APPLY");
+        if (env_long("PYRO_AGENT_NO_OPENAT2") == 1)
+            fsutil_no_openat2();
     } else {
         init_early(&cfg);
         cgroup_root = init_root(&cfg);
         init_identity(&cfg);
+        if (cfg.net[0] && net_configure(cfg.net, cfg.host_ip, cfg.hostname) == 0)
+            features |= FEATURE_NET;
+        cfg.workspace = "/workspace";
     }
+    if (cfg.upper_disk)
+        features |= FEATURE_UPPER_DISK;
     features |= exec_init(cgroup_root);
+    char staging[600] = "/.pyro-sync", wsdir[512];
+    if (cfg.stdio_mode && cfg.workspace) {
+        /* DIR/ would put the staging inside the workspace: drop trailing slashes. */
+        snprintf(wsdir, sizeof wsdir, "%s", cfg.workspace);
+        for (size_t n = strlen(wsdir); n > 1 && wsdir[n - 1] == '/'; n--)
+            wsdir[n - 1] = '\0';
+        cfg.workspace = wsdir;
+        snprintf(staging, sizeof staging, "%s.pyro-sync", wsdir);
+    }
+    features |= transfer_init(cfg.workspace, staging);
+    transfer_set_test_hooks(cfg.test_fail_apply, cfg.test_crash_apply);
+    /* Before anyone can look at /workspace: undo an import the last run left half-done. */
+    transfer_recover();
 
     epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     if (epoll_fd < 0 || ev_add(signal_fd, EPOLLIN, EV_TAG(EV_SIGNAL, 0)) < 0) {
@@ -363,6 +468,8 @@ int main(int argc, char **argv)
 
     uint32_t interest[MAX_CONNS];
     memset(interest, 0, sizeof interest);
+    int vports = 0;
+    uint64_t start = mono_us();
     if (cfg.stdio_mode) {
         struct conn *c = conn_open_stdio();
         if (!c || ev_add(c->rfd, EPOLLIN, EV_TAG(EV_CONN, c->index)) < 0)
@@ -376,29 +483,33 @@ int main(int argc, char **argv)
                 features |= FEATURE_VSOCK;
             log_msg("listening on vsock port 5005");
         }
-        vport = conn_open_vport(5000);
-        if (!vport && vsock_fd < 0)
+        vports = open_vports(5000);
+        if (!vports && vsock_fd < 0)
             agent_poweroff("no channel to the host", 1, NULL, NULL);
     }
 
-    uint64_t next_reconnect_check = 0;
+    uint64_t next_reconnect_check = 0, next_port_scan = 0;
     for (;;) {
         uint64_t now = mono_us();
-        if (vport && !vport->online && now >= next_reconnect_check) {
-            if (conn_vport_check_online(vport)) {
-                conn_session_start(vport);
-                if (ev_add(vport->rfd, EPOLLIN, EV_TAG(EV_CONN, vport->index)) == 0)
-                    interest[vport->index] = EPOLLIN;
-            } else {
-                next_reconnect_check = now + RECONNECT_CHECK_US;
-            }
+        if (!cfg.stdio_mode && now >= next_port_scan) {
+            int have_main = 0;
+            vports += conn_scan_vports(&have_main);
+            next_port_scan = now + (now - start < PORT_SCAN_EARLY_FOR_US ? PORT_SCAN_EARLY_US : PORT_SCAN_LATE_US);
+        }
+        if (now >= next_reconnect_check) {
+            check_vports_online(interest);
+            next_reconnect_check = now + RECONNECT_CHECK_US;
         }
         uint64_t deadline = exec_timers(now);
         deadline = min_deadline(deadline, cfg.ttl_deadline_us);
-        if (vport && !vport->online)
+        if (any_vport_offline())
             deadline = min_deadline(deadline, next_reconnect_check);
+        if (!cfg.stdio_mode)
+            deadline = min_deadline(deadline, next_port_scan);
         int timeout = -1;
-        if (deadline) {
+        if (transfer_pending()) {
+            timeout = 0; /* an export has more to send */
+        } else if (deadline) {
             now = mono_us();
             timeout = deadline <= now ? 0 : (int)((deadline - now + 999) / 1000);
         }
@@ -433,6 +544,7 @@ int main(int argc, char **argv)
                 break;
             }
         }
+        transfer_step();
         /* Sessions that ended during this round (hangups, failed writes, lost framing). */
         for (int i = 0; i < MAX_CONNS; i++) {
             struct conn *c = &conns[i];

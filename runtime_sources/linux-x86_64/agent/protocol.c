@@ -5,6 +5,12 @@
 #include "util.h"
 
 #define F(n, k) { n, k }
+/* IMPORT_ENTRY and EXPORT_ENTRY share their layout. */
+#define ENTRY_FIELDS                                                                               \
+    {                                                                                              \
+        F("kind", FK_U8), F("path", FK_BYTES), F("mode", FK_U32), F("mtime_ns", FK_U64),           \
+            F("size", FK_U64), F("target", FK_BYTES)                                               \
+    }
 
 static const struct frame_def frame_defs[] = {
     { T_HELLO, "HELLO", 2, { F("version", FK_U32), F("host_time_ns", FK_U64) } },
@@ -15,6 +21,14 @@ static const struct frame_def frame_defs[] = {
     { T_STDIN, "STDIN", 1, { F("data", FK_BYTES) } },
     { T_SIGNAL, "SIGNAL", 1, { F("signal", FK_I32) } },
     { T_SHUTDOWN, "SHUTDOWN", 1, { F("mode", FK_U8) } },
+    { T_IMPORT, "IMPORT", 4,
+      { F("dest", FK_BYTES), F("flags", FK_U32), F("max_entries", FK_U64), F("max_bytes", FK_U64) } },
+    { T_IMPORT_ENTRY, "IMPORT_ENTRY", 6, ENTRY_FIELDS },
+    { T_IMPORT_DATA, "IMPORT_DATA", 1, { F("data", FK_BYTES) } },
+    { T_IMPORT_END, "IMPORT_END", 0, { { 0, 0 } } },
+    { T_CANCEL, "CANCEL", 0, { { 0, 0 } } },
+    { T_EXPORT, "EXPORT", 2, { F("path", FK_BYTES), F("flags", FK_U32) } },
+    { T_STAT, "STAT", 1, { F("path", FK_BYTES) } },
     { T_HELLO_OK, "HELLO_OK", 4,
       { F("version", FK_U32), F("agent_version", FK_BYTES), F("kernel_release", FK_BYTES),
         F("features", FK_U32) } },
@@ -26,6 +40,12 @@ static const struct frame_def frame_defs[] = {
       { F("exit_code", FK_I32), F("timed_out", FK_U8), F("signal", FK_I32),
         F("duration_us", FK_U64) } },
     { T_SHUTDOWN_OK, "SHUTDOWN_OK", 0, { { 0, 0 } } },
+    { T_IMPORT_OK, "IMPORT_OK", 2, { F("entries", FK_U64), F("bytes", FK_U64) } },
+    { T_EXPORT_ENTRY, "EXPORT_ENTRY", 6, ENTRY_FIELDS },
+    { T_EXPORT_DATA, "EXPORT_DATA", 1, { F("data", FK_BYTES) } },
+    { T_EXPORT_END, "EXPORT_END", 3, { F("entries", FK_U64), F("bytes", FK_U64), F("skipped", FK_U64) } },
+    { T_STAT_OK, "STAT_OK", 5,
+      { F("kind", FK_U8), F("mode", FK_U32), F("size", FK_U64), F("mtime_ns", FK_U64), F("target", FK_BYTES) } },
     { T_ERROR, "ERROR", 3, { F("code", FK_U32), F("errno", FK_I32), F("message", FK_BYTES) } },
 };
 

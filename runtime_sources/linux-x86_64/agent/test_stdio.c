@@ -17,66 +17,18 @@
 #include <unistd.h>
 
 #include "protocol.h"
+#include "testlib.h"
 #include "util.h"
 
-static int failures, to_agent = -1, from_agent = -1;
-static pid_t agent_pid;
-
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs(ok ? "PASS " : "FAIL ", stdout);
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-    if (!ok)
-        failures++;
-}
-
-static double now_s(void)
-{
-    return (double)mono_us() / 1e6;
-}
-
-/* ---- building frames ---- */
-
-struct out {
-    uint8_t buf[4096];
-    size_t len;
-};
-
-static void o_u32(struct out *o, uint32_t v)
-{
-    put_u32(o->buf + o->len, v);
-    o->len += 4;
-}
-
-static void o_bytes(struct out *o, const void *p, size_t n)
-{
-    o_u32(o, (uint32_t)n);
-    memcpy(o->buf + o->len, p, n);
-    o->len += n;
-}
-
-static void send_frame(uint8_t type, uint32_t ch, const struct out *payload)
-{
-    uint8_t hdr[9];
-    size_t n = payload ? payload->len : 0;
-    put_u32(hdr, (uint32_t)(5 + n));
-    hdr[4] = type;
-    put_u32(hdr + 5, ch);
-    if (write_all(to_agent, hdr, 9) < 0 || (n && write_all(to_agent, payload->buf, n) < 0)) {
-        perror("write to agent");
-        exit(1);
-    }
-}
+static struct agent ag;
+#define send_frame(t, ch, p) agent_send(&ag, t, ch, p)
+#define next_frame(f, timeout) agent_next(&ag, f, timeout)
 
 /* EXEC with argv given as a NULL-terminated list, env likewise (may be NULL). */
 static void send_exec(uint32_t ch, uint32_t flags, uint32_t timeout_ms, const char *cwd, const char *const *argv,
                       const char *const *env)
 {
-    struct out o = { .len = 0 };
+    struct out o = { 0 };
     o_u32(&o, flags);
     o_u32(&o, timeout_ms);
     o_bytes(&o, cwd, strlen(cwd));
@@ -90,43 +42,7 @@ static void send_exec(uint32_t ch, uint32_t flags, uint32_t timeout_ms, const ch
             o_bytes(&o, v[i], strlen(v[i]));
     }
     send_frame(T_EXEC, ch, &o);
-}
-
-/* ---- reading frames ---- */
-
-static uint8_t rbuf[2 * 1024 * 1024];
-static size_t rlen;
-/* The frame last returned by next_frame() lives in frame_copy. */
-static uint8_t frame_copy[FRAME_MAX_LENGTH + 4];
-
-/* Next frame within timeout seconds; 0 on timeout or end of stream. */
-static int next_frame(struct frame *f, double timeout)
-{
-    double end = now_s() + timeout;
-    for (;;) {
-        size_t consumed;
-        enum decode_result r = frame_decode(rbuf, rlen, f, &consumed);
-        if (r == DEC_OK) {
-            memcpy(frame_copy, rbuf, consumed);
-            memmove(rbuf, rbuf + consumed, rlen - consumed);
-            rlen -= consumed;
-            /* Re-decode from the copy so the pointers stay valid after the memmove. */
-            frame_decode(frame_copy, consumed, f, &consumed);
-            return 1;
-        }
-        if (r != DEC_NEED_MORE) {
-            fprintf(stderr, "undecodable frame from the agent (%d)\n", (int)r);
-            exit(1);
-        }
-        int ms = (int)((end - now_s()) * 1000);
-        struct pollfd p = { .fd = from_agent, .events = POLLIN };
-        if (ms <= 0 || poll(&p, 1, ms) <= 0)
-            return 0;
-        ssize_t n = read(from_agent, rbuf + rlen, sizeof rbuf - rlen);
-        if (n <= 0)
-            return 0;
-        rlen += (size_t)n;
-    }
+    o_free(&o);
 }
 
 /* What one command produced. */
@@ -196,48 +112,16 @@ static struct result *run(uint32_t ch, uint32_t timeout_ms, const char *const *a
 
 #define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-static void start_agent(const char *path)
-{
-    int in[2], out[2];
-    if (pipe(in) < 0 || pipe(out) < 0) {
-        perror("pipe");
-        exit(1);
-    }
-    agent_pid = fork();
-    if (agent_pid < 0) {
-        perror("fork");
-        exit(1);
-    }
-    if (agent_pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
-        execl(path, path, "--stdio", (char *)NULL);
-        perror(path);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    to_agent = in[1];
-    from_agent = out[0];
-}
-
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
-    start_agent(argc > 1 ? argv[1] : "./pyro-agent");
+    agent_start(&ag, argc > 1 ? argv[1] : "./pyro-agent", NULL, NULL, 0);
     struct frame f;
-    struct out o = { .len = 0 };
+    struct out o = { 0 };
 
-    o_u32(&o, PROTO_VERSION);
-    o.len += 8; /* host_time_ns 0: --stdio never sets the clock anyway */
-    memset(o.buf + 4, 0, 8);
-    send_frame(T_HELLO, 0, &o);
-    check(next_frame(&f, 10) && f.type == T_HELLO_OK && f.f[HELLO_OK_VERSION].u == PROTO_VERSION,
-          "HELLO answered with HELLO_OK version 1");
+    long features = agent_hello(&ag);
+    check(features >= 0, "HELLO answered with HELLO_OK version 1");
+    check(features >= 0 && !(features & FEATURE_TRANSFER), "no --workspace: no TRANSFER feature bit");
 
     o.len = 0;
     o_bytes(&o, "\x00\xff ping", 7);
@@ -306,18 +190,9 @@ int main(int argc, char **argv)
     send_frame(T_PING, 0, &o);
     check(next_frame(&f, 10) && f.type == T_PONG, "session continues after a bad frame");
 
-    o.len = 0;
-    o.buf[o.len++] = 0;
-    send_frame(T_SHUTDOWN, 0, &o);
-    check(next_frame(&f, 10) && f.type == T_SHUTDOWN_OK, "SHUTDOWN answered with SHUTDOWN_OK");
-    int status = -1;
-    for (int i = 0; i < 500 && waitpid(agent_pid, &status, WNOHANG) == 0; i++)
-        usleep(10000);
-    check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "--stdio agent exits 0 after SHUTDOWN");
-    if (!WIFEXITED(status)) {
-        kill(agent_pid, SIGKILL);
-        waitpid(agent_pid, &status, 0);
-    }
+    o_free(&o);
+    check(agent_shutdown(&ag), "SHUTDOWN answered with SHUTDOWN_OK, then the agent exits 0");
+    agent_close(&ag);
     printf("%d failures\n", failures);
     return failures ? 1 : 0;
 }

@@ -1,10 +1,18 @@
 package dev.pyro;
 
 import dev.pyro.internal.doctor.Doctor;
+import dev.pyro.internal.machine.MachineExec;
+import dev.pyro.internal.machine.MachineManager;
+import dev.pyro.internal.machine.WorkspaceContent;
+import dev.pyro.internal.archive.ImportCaps;
+import dev.pyro.internal.state.SqliteNative;
+import dev.pyro.internal.state.StateStore;
 import dev.pyro.internal.run.CapabilityCheck;
 import dev.pyro.internal.run.OneShotRunner;
 import dev.pyro.internal.run.StatusViews;
 import dev.pyro.internal.run.VmLauncher;
+import dev.pyro.internal.run.EnvironmentViews;
+import dev.pyro.internal.oci.OciSettings;
 import dev.pyro.internal.runtime.RuntimeBuilder;
 import dev.pyro.internal.runtime.RuntimePaths;
 import dev.pyro.internal.runtime.RuntimeSettings;
@@ -23,7 +31,7 @@ import java.util.Properties;
  *
  * <pre>{@code
  * try (Pyro pyro = Pyro.create()) {
- *     RunResult r = pyro.run(RunRequest.builder("debian:12-base", "uname", "-r").build());
+ *     RunResult r = pyro.run(RunRequest.builder(Pyro.DEFAULT_ENVIRONMENT, "uname", "-r").build());
  *     System.out.println(r.exitCode() + " " + r.stdoutText());
  * }
  * }</pre>
@@ -32,11 +40,17 @@ import java.util.Properties;
  * is one line naming the problem and the fix.
  */
 public final class Pyro implements AutoCloseable {
+    /** The default environment: Debian 12 with Git, ca-certificates and curl. */
+    public static final String DEFAULT_ENVIRONMENT = OneShotRunner.DEFAULT_ENVIRONMENT;
+
     private final RuntimePaths paths;
     private final ProgressListener progress;
     private final RuntimeBuilder runtime;
     private final VmLauncher launcher;
     private final OneShotRunner runner;
+    private final java.util.Map<String, String> environment;
+    private Vms vms;
+    private Workspaces workspaces;
 
     private Pyro(Builder builder) {
         RuntimePaths defaults = RuntimePaths.fromEnvironment(builder.environment,
@@ -45,10 +59,42 @@ public final class Pyro implements AutoCloseable {
                 builder.cacheDir != null ? builder.cacheDir : defaults.cacheDir(),
                 builder.home != null ? builder.home : defaults.homeDir());
         this.progress = builder.progress;
-        this.runtime = RuntimeBuilder.create(paths, RuntimeSettings.fromEnvironment(builder.environment));
+        this.runtime = RuntimeBuilder.create(paths, RuntimeSettings.fromEnvironment(builder.environment),
+                OciSettings.fromEnvironment(builder.environment, Path.of(System.getProperty("user.home"))));
         this.launcher = new VmLauncher(paths, builder.environment);
         CapabilityCheck check = new CapabilityCheck(runtime, launcher);
         this.runner = new OneShotRunner(runtime, launcher, check, paths);
+        this.environment = builder.environment;
+    }
+
+    /** VMs with an explicit lifecycle (create, start, exec, stop, delete, ...). */
+    public synchronized Vms vms() {
+        if (vms == null) {
+            MachineManager machines = machines();
+            vms = new Vms(machines, new MachineExec(machines), progress);
+        }
+        return vms;
+    }
+
+    /** Persistent workspaces (create with a seed, exec, sync, export, stop/start, ...). */
+    public synchronized Workspaces workspaces() {
+        if (workspaces == null) {
+            MachineManager machines = machines();
+            workspaces = new Workspaces(machines, new MachineExec(machines), new WorkspaceContent(machines, ImportCaps.from(environment)), progress);
+        }
+        return workspaces;
+    }
+
+    private MachineManager machineManager;
+
+    /** The state store is opened on first use: one-shot runs never need it. */
+    private MachineManager machines() {
+        if (machineManager == null) {
+            SqliteNative.prepare(paths.cacheDir());
+            machineManager = new MachineManager(paths, runner, launcher, StateStore.openInHome(paths.homeDir()),
+                    environment);
+        }
+        return machineManager;
     }
 
     /** An instance configured from the environment ({@code PYRO_HOME}, {@code PYRO_CACHE_DIR}, ...). */
@@ -93,9 +139,84 @@ public final class Pyro implements AutoCloseable {
         return runner.run(request, output, progress);
     }
 
-    /** The known environment names, sorted. */
-    public List<String> environments() {
-        return runtime.environments().stream().map(e -> e.name()).toList();
+    /**
+     * The environment catalog with each environment's local state (installed or not, source,
+     * size, digest, capabilities), sorted by name. The names alone:
+     * {@code environments().stream().map(EnvironmentInfo::name)}.
+     */
+    public List<EnvironmentInfo> environments() {
+        return EnvironmentViews.infos(runtime.status(false, ProgressListener.NONE));
+    }
+
+    /**
+     * Builds an environment locally (its kernel and guest agent first, when missing) unless an
+     * intact build from the current recipes is installed, and makes it the one the environment
+     * uses (also when a pulled one was in use).
+     *
+     * @throws PyroException INVALID_ARGUMENT for an unknown environment; HOST_SETUP, BUILD_FAILED
+     */
+    public EnvironmentInfo buildEnvironment(String environment) {
+        return buildEnvironment(environment, false);
+    }
+
+    /** {@link #buildEnvironment(String)}; {@code force} bootstraps and builds the image again. */
+    public EnvironmentInfo buildEnvironment(String environment, boolean force) {
+        Objects.requireNonNull(environment, "environment");
+        runtime.environment(environment); // an unknown name fails before minutes of work
+        runtime.buildKernel(false, progress);
+        runtime.buildRootfs(environment, force, progress);
+        return environmentInfo(environment);
+    }
+
+    /**
+     * Pulls an environment from an OCI registry, verifies every blob and file, and installs it
+     * atomically (an interrupted pull leaves nothing installed; the next one resumes it).
+     *
+     * @param reference {@code ENV} or {@code ENV@sha256:...} (from {@code PYRO_REGISTRY}), or a
+     *     full reference {@code REGISTRY/REPOSITORY:TAG[@sha256:...]}
+     * @throws PyroException INVALID_ARGUMENT (unknown environment, malformed reference, no
+     *     registry set), NOT_FOUND (unknown tag), HOST_SETUP (unreachable registry, refused
+     *     login, full disk), RUNTIME_NOT_READY (digest mismatch)
+     */
+    public PullResult pullEnvironment(String reference) {
+        Objects.requireNonNull(reference, "reference");
+        dev.pyro.internal.runtime.PullOutcome outcome = runtime.pull(reference, progress);
+        return EnvironmentViews.pull(outcome, environmentInfo(outcome.environment()));
+    }
+
+    /** Everything about one environment: state, manifest, packages, kernel, digests, capabilities. */
+    public EnvironmentDetails inspectEnvironment(String environment) {
+        Objects.requireNonNull(environment, "environment");
+        dev.pyro.internal.runtime.RuntimeStatus status = runtime.status(false, ProgressListener.NONE);
+        dev.pyro.internal.runtime.EnvironmentState state = status.environment(environment).orElse(null);
+        if (state == null) {
+            runtime.environment(environment); // throws the "unknown environment" error
+            throw new IllegalStateException("environment " + environment + " has no state");
+        }
+        return EnvironmentViews.details(state, status.capabilitiesOf(environment));
+    }
+
+    /** Removes stale and broken environment entries and leftover downloads; keeps the good ones. */
+    public PruneResult pruneEnvironments() {
+        return EnvironmentViews.prune(runtime.prune(progress));
+    }
+
+    /**
+     * Publishes an installed environment to an OCI registry as a pyro artifact
+     * (docs/oci-artifact.md), with chunked uploads. Logins come from PYRO_REGISTRY_USERNAME and
+     * PYRO_REGISTRY_PASSWORD or the Docker config file.
+     *
+     * @param target {@code REGISTRY/REPOSITORY:TAG}
+     */
+    public PublishResult publishEnvironment(String environment, String target) {
+        Objects.requireNonNull(environment, "environment");
+        Objects.requireNonNull(target, "target");
+        return EnvironmentViews.publish(runtime.publish(environment, target, progress));
+    }
+
+    private EnvironmentInfo environmentInfo(String environment) {
+        dev.pyro.internal.runtime.RuntimeStatus status = runtime.status(false, ProgressListener.NONE);
+        return EnvironmentViews.info(status.environment(environment).orElseThrow(), status.capabilitiesOf(environment));
     }
 
     /** Inspects the host and the runtime; probes KVM with a real boot. */
@@ -131,8 +252,8 @@ public final class Pyro implements AutoCloseable {
     }
 
     /**
-     * Builds whatever is missing for the given environments ({@code debian:12-base} when
-     * empty), then proves {@code vm_boot} and {@code guest_exec} with a real boot and exec
+     * Builds whatever is missing for the given environments ({@link #DEFAULT_ENVIRONMENT} when
+     * empty; environments installed from a registry need nothing built), then proves {@code vm_boot} and {@code guest_exec} with a real boot and exec
      * and records them in the runtime lock.
      */
     public RuntimeStatus materialize(List<String> environments) {
@@ -154,9 +275,14 @@ public final class Pyro implements AutoCloseable {
         return paths.cacheDir();
     }
 
-    /** Kills every VM this instance still runs. Never throws. */
+    /** Kills every one-shot VM this instance still runs and closes its agent connections (workspaces keep running). Never throws. */
     @Override
     public void close() {
+        synchronized (this) {
+            if (machineManager != null) {
+                machineManager.close();
+            }
+        }
         launcher.close();
     }
 

@@ -10,9 +10,23 @@ import java.util.Optional;
  * @param platform e.g. {@code "linux-x86_64"}
  * @param lockFile the runtime lock ({@code runtime.lock.json})
  * @param components kernel, agent and each environment image
- * @param capabilities what has been proven with the current components
+ * @param capabilities what has been proven most recently, for whichever environment (each
+ *     environment's own flags are in {@link EnvironmentInfo#capabilities()})
+ * @param environments each catalog environment: installed or not, source (built or pulled),
+ *     digest, size and its own capability flags
  */
-public record RuntimeStatus(String platform, Path lockFile, List<Component> components, Capabilities capabilities) {
+public record RuntimeStatus(String platform, Path lockFile, List<Component> components, Capabilities capabilities,
+        List<EnvironmentInfo> environments) {
+
+    public RuntimeStatus {
+        components = List.copyOf(components);
+        environments = List.copyOf(environments);
+    }
+
+    /** A status without per-environment details. */
+    public RuntimeStatus(String platform, Path lockFile, List<Component> components, Capabilities capabilities) {
+        this(platform, lockFile, components, capabilities, List.of());
+    }
 
     /** Component states. */
     public enum State {
@@ -44,7 +58,16 @@ public record RuntimeStatus(String platform, Path lockFile, List<Component> comp
             State state, Optional<String> detail) {
     }
 
+    /**
+     * Whether the runtime can run something now: at least one environment is installed and no
+     * component is corrupt. (Environments not installed yet are built or pulled on first use;
+     * a stale one is rebuilt then.) Without per-environment details: every component is ready.
+     */
     public boolean ready() {
-        return components.stream().allMatch(c -> c.state() == State.READY);
+        if (environments.isEmpty()) {
+            return components.stream().allMatch(c -> c.state() == State.READY);
+        }
+        return environments.stream().anyMatch(EnvironmentInfo::installed)
+                && components.stream().noneMatch(c -> c.state() == State.CORRUPT);
     }
 }

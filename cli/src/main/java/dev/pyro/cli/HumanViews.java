@@ -42,6 +42,15 @@ final class HumanViews {
         b.append("Runtime (").append(s.platform()).append("): ").append(s.ready() ? "READY" : "NOT READY").append('\n');
         appendComponents(b, s, "  ");
         b.append("Capabilities: ").append(capabilities(s.capabilities())).append('\n');
+        if (!s.environments().isEmpty()) {
+            b.append("Environments:\n");
+            for (dev.pyro.EnvironmentInfo e : s.environments()) {
+                b.append(String.format("  %-22s %-13s %-7s %9s  %s  %s%n", e.name(), e.installed() ? "installed"
+                        : "not installed", e.source().map(dev.pyro.EnvironmentInfo.Source::wireName).orElse("-"),
+                        e.installed() ? EnvViews.size(e.sizeBytes()) : "-", e.digest().map(EnvViews::shortDigest)
+                        .orElse("-"), capabilities(e.capabilities())));
+            }
+        }
         b.append("Lock: ").append(s.lockFile()).append('\n');
         return b.toString();
     }
@@ -69,5 +78,102 @@ final class HumanViews {
 
     private static String yn(boolean b) {
         return b ? "yes" : "no";
+    }
+
+    static String vm(dev.pyro.VmInfo v) {
+        StringBuilder b = new StringBuilder();
+        b.append("VM: ").append(v.id()).append('\n');
+        appendMachine(b, v);
+        return b.toString();
+    }
+
+    private static void appendMachine(StringBuilder b, dev.pyro.VmInfo v) {
+        b.append("Environment: ").append(v.environment()).append('\n');
+        b.append("State: ").append(v.state().wireName()).append('\n');
+        b.append("Engine: ").append(v.engine()).append(" (").append(v.accel().wireName()).append(")\n");
+        b.append("Execution mode: ").append(v.executionMode().wireName());
+        if (v.executionMode() == dev.pyro.ExecutionMode.HOST_COMPAT) {
+            b.append(" (on the host, WITHOUT isolation)");
+        }
+        b.append('\n');
+        v.pid().ifPresent(p -> b.append("PID: ").append(p).append('\n'));
+        b.append("Resources: ").append(v.vcpuCount()).append(" vCPU / ").append(v.memMib()).append(" MiB\n");
+        b.append("Created: ").append(v.createdAt()).append('\n');
+        b.append("Expires: ").append(v.expiresAt()).append('\n');
+        v.lastError().ifPresent(e -> b.append("Last error: ").append(e).append('\n'));
+    }
+
+    static String workspace(dev.pyro.WorkspaceInfo w) {
+        StringBuilder b = new StringBuilder();
+        b.append("Workspace: ").append(w.id()).append('\n');
+        appendMachine(b, w.vm());
+        b.append("Path: ").append(w.workspacePath()).append('\n');
+        dev.pyro.WorkspaceSeed s = w.seed();
+        b.append("Seed: ").append(s.mode().wireName());
+        s.sourcePath().ifPresent(p -> b.append(" from ").append(p));
+        if (s.mode() != dev.pyro.WorkspaceSeed.Mode.EMPTY) {
+            b.append(" (").append(s.entryCount()).append(" entries, ").append(s.bytesWritten()).append(" bytes)");
+        }
+        b.append('\n');
+        b.append("Command count: ").append(w.commandCount()).append('\n');
+        w.lastCommand().ifPresent(c -> b.append("Last command: ").append(String.join(" ", c.command()))
+                .append(" (exit_code=").append(c.exitCode().map(String::valueOf).orElse("none")).append(")\n"));
+        return b.toString();
+    }
+
+    static String workspaces(java.util.List<dev.pyro.WorkspaceInfo> all) {
+        if (all.isEmpty()) {
+            return "no workspaces; create one with: pyro workspace create debian:12-base\n";
+        }
+        StringBuilder b = new StringBuilder(String.format("%-10s %-9s %-16s %-9s %-25s %s%n", "ID", "STATE",
+                "ENVIRONMENT", "COMMANDS", "EXPIRES", "SEED"));
+        for (dev.pyro.WorkspaceInfo w : all) {
+            b.append(String.format("%-10s %-9s %-16s %-9d %-25s %s%n", w.id(), w.vm().state().wireName(),
+                    w.vm().environment(), w.commandCount(), w.vm().expiresAt(), w.seed().mode().wireName()));
+        }
+        return b.toString();
+    }
+
+    static String vms(java.util.List<dev.pyro.VmInfo> all) {
+        if (all.isEmpty()) {
+            return "no VMs; create one with: pyro vm create debian:12-base\n";
+        }
+        StringBuilder b = new StringBuilder(String.format("%-10s %-9s %-16s %-8s %-25s%n", "ID", "STATE", "ENVIRONMENT",
+                "PID", "EXPIRES"));
+        for (dev.pyro.VmInfo v : all) {
+            b.append(String.format("%-10s %-9s %-16s %-8s %-25s%n", v.id(), v.state().wireName(), v.environment(),
+                    v.pid().map(String::valueOf).orElse("-"), v.expiresAt()));
+        }
+        return b.toString();
+    }
+
+    static String journal(java.util.List<dev.pyro.JournalEntry> entries) {
+        if (entries.isEmpty()) {
+            return "no commands yet\n";
+        }
+        StringBuilder b = new StringBuilder();
+        for (dev.pyro.JournalEntry e : entries) {
+            b.append('#').append(e.sequence()).append(' ').append(e.startedAt()).append(" exit_code=")
+                    .append(e.exitCode().map(String::valueOf).orElse(e.endedAt().isPresent() ? "none" : "running"))
+                    .append(e.timedOut() ? " (timed out)" : "").append(' ').append(e.durationMs()).append(" ms  ")
+                    .append(e.cwd()).append("$ ").append(String.join(" ", e.command())).append('\n');
+            indent(b, "stdout", e.stdoutTail());
+            indent(b, "stderr", e.stderrTail());
+        }
+        return b.toString();
+    }
+
+    private static void indent(StringBuilder b, String label, String tail) {
+        if (tail.isEmpty()) {
+            return;
+        }
+        String[] lines = tail.split("\n", -1);
+        int from = Math.max(0, lines.length - 6);
+        for (int i = from; i < lines.length; i++) {
+            if (i == lines.length - 1 && lines[i].isEmpty()) {
+                break;
+            }
+            b.append("    ").append(label).append(" | ").append(lines[i]).append('\n');
+        }
     }
 }

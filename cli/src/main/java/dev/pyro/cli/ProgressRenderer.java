@@ -7,13 +7,15 @@ import java.io.PrintStream;
 /**
  * Renders progress events on stderr. On a terminal one line per task is redrawn in place;
  * otherwise (logs, CI) a plain line is printed when the step changes, every 10 % or every 30 s.
- * Routine steps of every run (booting the VM) are transient: on a terminal their line is
- * erased once the command's output starts, and they are not logged at all elsewhere, so
- * that a script reading pyro's stderr sees the command's stderr, not pyro's chatter.
+ * Routine steps (booting a VM, moving files, stopping) are transient: on a terminal their
+ * line is erased once the command's output starts, and they are not logged at all elsewhere,
+ * so that a script reading pyro's stderr sees the command's stderr, not pyro's chatter. Long
+ * work (builds, pulls, host setup, the first-use runtime check) is always shown.
  */
 final class ProgressRenderer implements ProgressListener {
     private static final long PLAIN_INTERVAL_NANOS = 30_000_000_000L;
-    private static final java.util.Set<String> TRANSIENT = java.util.Set.of("boot");
+    private static final java.util.Set<String> LOGGED = java.util.Set.of("kernel", "agent", "runtime", "pull",
+            "publish", "host-setup", "verify", "check", "build");
 
     private final PrintStream err;
     private final boolean tty;
@@ -31,7 +33,7 @@ final class ProgressRenderer implements ProgressListener {
 
     @Override
     public synchronized void onProgress(ProgressEvent event) {
-        if (!tty && TRANSIENT.contains(event.task())) {
+        if (!tty && isTransient(event.task())) {
             return;
         }
         boolean newTask = !event.task().equals(task);
@@ -57,10 +59,14 @@ final class ProgressRenderer implements ProgressListener {
         step = stepOf(event);
     }
 
+    private static boolean isTransient(String task) {
+        return !LOGGED.contains(task) && !task.startsWith("rootfs");
+    }
+
     /** Ends the live line so that later output starts on a fresh line. */
     synchronized void finish() {
         if (tty && lineOpen) {
-            err.print(TRANSIENT.contains(task) ? "\r\033[K" : "\n");
+            err.print(isTransient(task) ? "\r\033[K" : "\n");
             err.flush();
             lineOpen = false;
         }

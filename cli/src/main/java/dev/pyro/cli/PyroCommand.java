@@ -11,9 +11,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = PyroCommand.Version.class,
         description = "Isolated, disposable Linux microVMs for AI coding agents and developers.",
-        subcommands = {RunCommand.class, DoctorCommand.class, RuntimeCommand.class, McpCommand.class},
         footer = {"", "Examples:",
-            "  pyro run debian:12-base -- uname -a",
+            "  pyro run debian:12 -- git --version",
+            "  pyro env list",
             "  pyro doctor",
             "  pyro runtime status"})
 final class PyroCommand implements Runnable {

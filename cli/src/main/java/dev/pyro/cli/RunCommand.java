@@ -24,7 +24,7 @@ final class RunCommand implements Callable<Integer> {
     @ParentCommand
     PyroCommand parent;
 
-    @Parameters(index = "0", paramLabel = "ENV", description = "Environment, e.g. debian:12-base.")
+    @Parameters(index = "0", paramLabel = "ENV", description = "Environment, e.g. debian:12.")
     String environment;
 
     @Parameters(index = "1..*", paramLabel = "COMMAND", arity = "0..*",
@@ -75,7 +75,7 @@ final class RunCommand implements Callable<Integer> {
         RunResult result;
         try {
             result = parent.pyro(progress == null ? dev.pyro.ProgressListener.NONE : progress)
-                    .run(request, json ? OutputListener.NONE : streamTo(terminal, progress));
+                    .run(request, json ? OutputListener.NONE : Output.streamTo(terminal, progress));
         } finally {
             if (progress != null) {
                 progress.finish();
@@ -97,30 +97,5 @@ final class RunCommand implements Callable<Integer> {
         }
         terminal.flush();
         return result.exitCode();
-    }
-
-    private static OutputListener streamTo(Terminal terminal, ProgressRenderer progress) {
-        return new OutputListener() {
-            private boolean started;
-
-            private void start() {
-                if (!started) {
-                    started = true;
-                    progress.finish();
-                }
-            }
-
-            @Override
-            public void onStdout(byte[] data, int offset, int length) {
-                start();
-                terminal.writeOut(data, offset, length);
-            }
-
-            @Override
-            public void onStderr(byte[] data, int offset, int length) {
-                start();
-                terminal.writeErr(data, offset, length);
-            }
-        };
     }
 }

@@ -94,7 +94,7 @@ final class RuntimeCommand implements Runnable {
     @Command(name = "build-rootfs", mixinStandardHelpOptions = true,
             description = "Build an environment's read-only ext4 root image (Debian bookworm + the guest agent).")
     static final class BuildRootfs extends Step {
-        @Parameters(index = "0", paramLabel = "ENV", description = "Environment, e.g. debian:12-base.")
+        @Parameters(index = "0", paramLabel = "ENV", description = "Environment, e.g. debian:12.")
         String environment;
 
         @Option(names = "--force", description = "Rebuild even if nothing changed.")
@@ -111,7 +111,7 @@ final class RuntimeCommand implements Runnable {
                 "the capabilities with a real boot and exec and record them in runtime.lock.json."})
     static final class Materialize extends Step {
         @Parameters(paramLabel = "ENV", arity = "0..*",
-                description = "Environments to build (default: debian:12-base).")
+                description = "Environments to build (default: debian:12).")
         List<String> environments = new ArrayList<>();
 
         @Override

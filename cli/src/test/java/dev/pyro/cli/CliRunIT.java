@@ -140,11 +140,25 @@ class CliRunIT {
         assertThat(r.exitCode()).isZero();
         JsonNode json = JsonMapper.builder().build().readTree(r.out());
         List<String> names = json.get("components").valueStream().map(c -> c.get("name").asString()).toList();
-        assertThat(names).contains("kernel", "agent", "rootfs:" + ENV);
+        assertThat(names).containsExactly("kernel", "agent", "rootfs:debian:12", "rootfs:debian:12-base",
+                "rootfs:debian:12-build");
         json.get("components").valueStream().forEach(c -> {
-            assertThat(c.get("state").asString()).isEqualTo("ready");
-            assertThat(c.get("sha256").asString()).hasSize(64);
-            assertThat(Path.of(c.get("path").asString())).exists();
+            // What this test materialized is ready; the other environments are built on first use.
+            if (List.of("kernel", "agent", "rootfs:" + ENV).contains(c.get("name").asString())) {
+                assertThat(c.get("state").asString()).isEqualTo("ready");
+                assertThat(c.get("sha256").asString()).hasSize(64);
+                assertThat(Path.of(c.get("path").asString())).exists();
+            } else {
+                assertThat(c.get("state").asString()).isIn("ready", "missing", "stale");
+            }
+        });
+        List<String> environments = json.get("environments").valueStream().map(e -> e.get("name").asString()).toList();
+        assertThat(environments).containsExactly("debian:12", "debian:12-base", "debian:12-build");
+        json.get("environments").valueStream().filter(e -> e.get("name").asString().equals(ENV)).forEach(e -> {
+            assertThat(e.get("installed").asBoolean()).isTrue();
+            assertThat(e.get("source").asString()).isEqualTo("built");
+            assertThat(e.get("digest").asString()).startsWith("sha256:");
+            assertThat(e.get("size_bytes").asLong()).isPositive();
         });
     }
 }

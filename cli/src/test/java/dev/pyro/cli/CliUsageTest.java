@@ -41,7 +41,7 @@ class CliUsageTest {
     @CsvSource(delimiter = '|', value = {
         "run debian:12-base                                  | no command given; put it after --",
         "run debian:12-base uname -a                         | put the command after --",
-        "run debian:13 -- true                               | unknown environment 'debian:13'; known environments: debian:12-base",
+        "run debian:13 -- true                               | unknown environment 'debian:13'; known environments: debian:12, debian:12-base, debian:12-build",
         "run --vcpu-count 0 debian:12-base -- true           | vcpu_count must be between 1 and 32; got 0",
         "run --mem-mib 64 debian:12-base -- true             | mem_mib 64 is below the 128 MiB the guest kernel needs; use 128 or more",
         "run --mem-mib lots debian:12-base -- true           | --mem-mib",

@@ -51,7 +51,7 @@ public final class PyroMcpServer implements AutoCloseable {
     public PyroMcpServer(Pyro pyro, Profile profile) {
         this.pyro = pyro;
         this.profile = profile;
-        this.tools = ToolCatalog.forProfile(profile, pyro.environments());
+        this.tools = ToolCatalog.forProfile(profile, EnvironmentChoice.of(pyro.environments()));
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "pyro-mcp-call-" + n.incrementAndGet());

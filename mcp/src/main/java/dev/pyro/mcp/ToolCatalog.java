@@ -18,10 +18,10 @@ public final class ToolCatalog {
     /**
      * Every implemented tool.
      *
-     * @param environments the SDK's environment names, quoted in schemas so that a model sees
-     *     the valid values without a round trip
+     * @param environments the SDK's catalog, quoted in schemas so that a model sees the valid
+     *     values without a round trip
      */
-    public static List<PyroTool> all(List<String> environments) {
+    public static List<PyroTool> all(List<EnvironmentChoice> environments) {
         List<PyroTool> tools = new ArrayList<>();
         tools.add(new VmRunTool(environments));
         tools.add(new VmListEnvironmentsTool());
@@ -33,7 +33,7 @@ public final class ToolCatalog {
     }
 
     /** The implemented tools a profile allows, in the contract's order ({@link ToolNames#ALL}). */
-    public static List<PyroTool> forProfile(Profile profile, List<String> environments) {
+    public static List<PyroTool> forProfile(Profile profile, List<EnvironmentChoice> environments) {
         return all(environments).stream()
                 .filter(t -> profile.allows(t.name()))
                 .sorted(Comparator.comparingInt(t -> ToolNames.ALL.indexOf(t.name())))

@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
 class ToolCatalogTest {
-    private static final List<String> ENVS = List.of("debian:12-base");
+    private static final List<EnvironmentChoice> ENVS = List.of(
+            new EnvironmentChoice("debian:12", "Debian 12 with Git and curl", true),
+            new EnvironmentChoice("debian:12-base", "minimal Debian 12", false));
     private final JsonSchemaValidator validator = McpJsonDefaults.getSchemaValidator();
 
     @Test
@@ -52,7 +54,8 @@ class ToolCatalogTest {
     void vmRunSchemaNamesTheDefaultsAndTheEnvironments() {
         Map<String, Object> input = new dev.pyro.mcp.tools.VmRunTool(ENVS).definition().inputSchema();
         assertThat(input.get("required")).isEqualTo(List.of("environment", "command"));
-        assertThat(input.toString()).contains("debian:12-base", "default=30", "default=600", "default=1024", "sh -lc");
+        assertThat(input.toString()).contains("debian:12 (the default): Debian 12 with Git and curl; debian:12-base: minimal",
+                "default=30", "default=600", "default=1024", "sh -lc");
     }
 
     @Test

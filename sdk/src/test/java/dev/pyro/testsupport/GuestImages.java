@@ -1,5 +1,9 @@
 package dev.pyro.testsupport;
 
+import dev.pyro.ProgressListener;
+import dev.pyro.internal.runtime.ResolvedRuntime;
+import dev.pyro.internal.runtime.RuntimeBuilder;
+
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -21,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  *       tree (e.g. a debootstrap minbase); the test copies it, adds the agent built from source
  *       by {@link AgentBinary}, and makes an image with {@code mke2fs -d} (removed at JVM exit).
  * </ul>
- * Without them the VM tests are skipped, saying which setting is missing.
+ * Without them the tests boot what the runtime pipeline materialised in the cache
+ * ({@code PYRO_CACHE_DIR}, default ~/.cache/pyro) for {@code debian:12-base}, building it first
+ * if needed (run-tests materialises it before the suite starts).
  */
 public final class GuestImages {
     private static Path builtRoot;
@@ -29,9 +35,23 @@ public final class GuestImages {
     private GuestImages() {
     }
 
+    private static ResolvedRuntime materialised;
+
+    /** The pipeline's installed kernel and image for debian:12-base (built on first use). */
+    private static synchronized ResolvedRuntime materialised() {
+        if (materialised == null) {
+            RuntimeBuilder runtime = RuntimeBuilder.fromEnvironment();
+            runtime.materialize(List.of("debian:12-base"), ProgressListener.NONE);
+            materialised = runtime.resolve("debian:12-base", ProgressListener.NONE);
+        }
+        return materialised;
+    }
+
     public static Path kernel() {
         String k = TestConfig.get("pyro.test.kernel", "PYRO_TEST_KERNEL");
-        assumeTrue(k != null, "set -Dpyro.test.kernel or PYRO_TEST_KERNEL to a guest kernel to run VM tests");
+        if (k == null) {
+            return materialised().bzImage();
+        }
         Path p = Path.of(k).toAbsolutePath();
         assumeTrue(Files.isRegularFile(p), "guest kernel " + p + " does not exist");
         return p;
@@ -45,8 +65,9 @@ public final class GuestImages {
             return p;
         }
         String tree = TestConfig.get("pyro.test.rootfsTree", "PYRO_TEST_ROOTFS_TREE");
-        assumeTrue(tree != null, "set -Dpyro.test.rootfs (an image with the agent) or -Dpyro.test.rootfsTree "
-                + "(a root directory tree) to run VM tests");
+        if (tree == null) {
+            return materialised().rootImage();
+        }
         if (builtRoot == null) {
             builtRoot = build(Path.of(tree).toAbsolutePath());
         }

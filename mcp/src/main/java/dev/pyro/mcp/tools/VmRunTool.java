@@ -4,7 +4,9 @@ import static dev.pyro.mcp.Schemas.*;
 
 import dev.pyro.JsonViews;
 import dev.pyro.RunRequest;
+import dev.pyro.Pyro;
 import dev.pyro.mcp.Arguments;
+import dev.pyro.mcp.EnvironmentChoice;
 import dev.pyro.mcp.PyroTool;
 import dev.pyro.mcp.ToolContext;
 import dev.pyro.mcp.ToolNames;
@@ -16,8 +18,8 @@ import java.util.Map;
 public final class VmRunTool implements PyroTool {
     private final McpSchema.Tool definition;
 
-    /** @param environments the environment names to mention in the schema (the SDK's list) */
-    public VmRunTool(List<String> environments) {
+    /** @param environments the environments to mention in the schema (the SDK's catalog) */
+    public VmRunTool(List<EnvironmentChoice> environments) {
         this.definition = McpSchema.Tool.builder()
                 .name(ToolNames.VM_RUN)
                 .title("Run a command in a fresh microVM")
@@ -49,8 +51,8 @@ public final class VmRunTool implements PyroTool {
                     + " under software emulation; the very first run on a machine builds the guest runtime"
                     + " (minutes, reported as progress).");
 
-    private static Map<String, Object> inputSchema(List<String> environments) {
-        String known = environments.isEmpty() ? "" : " Available here: " + String.join(", ", environments) + ".";
+    private static Map<String, Object> inputSchema(List<EnvironmentChoice> environments) {
+        String known = environments.isEmpty() ? "" : " Available: " + EnvironmentChoice.describe(environments) + ".";
         Map<String, Object> command = new java.util.LinkedHashMap<>();
         command.put("description", "The command. A string is a shell command line run with `sh -lc` in the guest,"
                 + " e.g. \"uname -a && ls /etc | head\". An array of strings is an exact argv run without a shell,"
@@ -59,7 +61,7 @@ public final class VmRunTool implements PyroTool {
                 Map.of("type", "string", "minLength", 1),
                 Map.of("type", "array", "items", Map.of("type", "string"), "minItems", 1)));
         return object(properties(
-                "environment", string("The guest environment (root image) to boot, e.g. \"debian:12-base\"."
+                "environment", string("The guest environment (root image) to boot, e.g. \"" + Pyro.DEFAULT_ENVIRONMENT + "\"."
                         + known + " vm_list_environments lists them."),
                 "command", command,
                 "vcpu_count", integer("Virtual CPUs, 1 to 32. Default " + RunRequest.DEFAULT_VCPU_COUNT + ".",
@@ -90,7 +92,7 @@ public final class VmRunTool implements PyroTool {
 
     @Override
     public Map<String, Object> call(Arguments args, ToolContext context) {
-        String environment = args.requiredString("environment", "debian:12-base");
+        String environment = args.requiredString("environment", Pyro.DEFAULT_ENVIRONMENT);
         List<String> command = args.command("command");
         RunRequest request = RunRequest.builder(environment, command)
                 .vcpuCount(args.integer("vcpu_count", RunRequest.DEFAULT_VCPU_COUNT, "virtual CPUs"))

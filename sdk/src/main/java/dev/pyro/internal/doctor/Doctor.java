@@ -7,7 +7,12 @@ import dev.pyro.ProgressListener;
 import dev.pyro.RuntimeStatus;
 import dev.pyro.internal.run.StatusViews;
 import dev.pyro.internal.run.VmLauncher;
+import dev.pyro.internal.run.OneShotRunner;
+import dev.pyro.internal.runtime.Capability;
 import dev.pyro.internal.runtime.ComponentStatus;
+import dev.pyro.internal.runtime.EnvironmentState;
+import dev.pyro.internal.runtime.InstalledEnvironment;
+import dev.pyro.internal.runtime.RuntimeLock;
 import dev.pyro.internal.runtime.RuntimeBuilder;
 import dev.pyro.internal.runtime.RuntimePaths;
 import java.io.IOException;
@@ -37,7 +42,10 @@ public final class Doctor {
         DoctorReport.Tool firecracker = firecracker();
         dev.pyro.internal.runtime.RuntimeStatus internal = runtime.status(false, ProgressListener.NONE);
         RuntimeStatus status = StatusViews.of(internal);
-        Optional<Path> kernel = internal.component("kernel").filter(ComponentStatus::ready).map(ComponentStatus::path);
+        // Probe with the kernel the default environment boots (a pulled one brings its own).
+        Optional<Path> kernel = internal.environment(OneShotRunner.DEFAULT_ENVIRONMENT)
+                .map(EnvironmentState::installed).map(InstalledEnvironment::bzImage)
+                .or(() -> internal.component("kernel").filter(ComponentStatus::ready).map(ComponentStatus::path));
         DoctorReport.Kvm kvm = launcher.probeKvm(kernel);
         if (kvm.exists() && kvm.usable().isPresent() && !kvm.usable().get()) {
             issues.add(new Issue(Severity.WARNING, "KVM is not usable here (" + kvm.detail()
@@ -71,27 +79,46 @@ public final class Doctor {
 
     private static void runtimeIssues(dev.pyro.internal.runtime.RuntimeStatus internal, RuntimeStatus status,
             List<Issue> issues) {
+        String defaultEnv = OneShotRunner.DEFAULT_ENVIRONMENT;
+        Optional<EnvironmentState> byDefault = internal.environment(defaultEnv);
+        boolean defaultPulled = byDefault.map(EnvironmentState::installed).map(InstalledEnvironment::pulled).orElse(false);
         for (ComponentStatus c : internal.components()) {
+            boolean otherEnvironment = c.id().startsWith("rootfs:") && !c.id().equals("rootfs:" + defaultEnv);
+            boolean buildOnly = (c.id().equals("kernel") || c.id().equals("agent")) && defaultPulled;
             switch (c.state()) {
-                case MISSING -> issues.add(new Issue(Severity.WARNING, c.id() + " is not built yet"
-                        + " (the first pyro run builds it, which takes minutes)", "pyro runtime materialize"));
-                case STALE -> issues.add(new Issue(Severity.WARNING, c.id() + " was built from older recipes",
-                        "pyro runtime materialize"));
+                // Other environments are built or pulled on first use; a pulled default needs no local kernel.
+                case MISSING -> {
+                    if (!otherEnvironment && !buildOnly) {
+                        issues.add(new Issue(Severity.WARNING, c.id() + " is not built yet"
+                                + " (the first pyro run builds it, which takes minutes)", "pyro runtime materialize"));
+                    }
+                }
+                case STALE -> {
+                    if (!buildOnly) {
+                        issues.add(new Issue(Severity.WARNING, c.id() + " was built from older recipes",
+                                otherEnvironment ? "pyro env build " + c.id().substring("rootfs:".length())
+                                        : "pyro runtime materialize"));
+                    }
+                }
                 case CORRUPT -> issues.add(new Issue(Severity.ERROR, c.id() + " is corrupt: "
                         + (c.detail() == null ? "its files changed since it was built" : c.detail()),
-                        rebuild(c.id())));
+                        rebuild(c.id(), internal)));
                 case READY -> { }
             }
         }
-        if (status.ready() && !(status.capabilities().vmBoot() && status.capabilities().guestExec())) {
-            issues.add(new Issue(Severity.WARNING, "the runtime is built but vm_boot/guest_exec are not proven yet",
-                    "pyro runtime materialize"));
+        boolean installed = byDefault.map(EnvironmentState::isInstalled).orElse(false);
+        var flags = internal.capabilitiesOf(defaultEnv);
+        if (installed && !(flags.getOrDefault(Capability.VM_BOOT, false) && flags.getOrDefault(Capability.GUEST_EXEC, false))) {
+            issues.add(new Issue(Severity.WARNING, defaultEnv + " is installed but vm_boot/guest_exec are not proven"
+                    + " for it yet", "pyro runtime materialize"));
         }
     }
 
-    private static String rebuild(String id) {
+    private static String rebuild(String id, dev.pyro.internal.runtime.RuntimeStatus internal) {
         if (id.startsWith("rootfs:")) {
-            return "pyro runtime build-rootfs " + id.substring("rootfs:".length()) + " --force";
+            String env = id.substring("rootfs:".length());
+            boolean pulled = internal.environment(env).map(e -> RuntimeLock.PULLED.equals(e.source())).orElse(false);
+            return pulled ? "pyro env pull " + env : "pyro runtime build-rootfs " + env + " --force";
         }
         return "pyro runtime build-" + id + " --force";
     }

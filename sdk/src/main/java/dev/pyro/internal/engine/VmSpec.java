@@ -22,6 +22,10 @@ import java.util.Optional;
  *     VMM dies with the JVM that started it (one-shot runs); false for VMs that outlive the CLI
  * @param ttl the guest powers itself off after this long, whatever the host does
  * @param bootTimeout how long to wait for the guest agent's HELLO_OK before giving up
+ * @param agentPorts how many independent connections to the guest agent the VM offers
+ *     (1..{@value #MAX_AGENT_PORTS}); each is its own virtio-serial port with its own channel
+ *     namespace, held by one host client at a time. One-shot VMs need 1; a persistent VM that
+ *     several processes use at once needs more ({@value #DEFAULT_PERSISTENT_AGENT_PORTS} by default)
  */
 public record VmSpec(
         String id,
@@ -34,7 +38,18 @@ public record VmSpec(
         Accel accel,
         boolean ephemeral,
         Duration ttl,
-        Duration bootTimeout) {
+        Duration bootTimeout,
+        int agentPorts) {
+    /** Ports the agent serves: {@code org.pyro.agent} and {@code org.pyro.agent.1} to {@code .15}. */
+    public static final int MAX_AGENT_PORTS = 16;
+    /** Agent ports of a persistent VM unless asked otherwise: a few concurrent CLI processes. */
+    public static final int DEFAULT_PERSISTENT_AGENT_PORTS = 4;
+
+    /** A VM with one agent port (one-shot runs). */
+    public VmSpec(String id, Path runDir, Path kernel, Path rootImage, Optional<Path> writableDisk, int vcpuCount,
+            int memMib, Accel accel, boolean ephemeral, Duration ttl, Duration bootTimeout) {
+        this(id, runDir, kernel, rootImage, writableDisk, vcpuCount, memMib, accel, ephemeral, ttl, bootTimeout, 1);
+    }
 
     public VmSpec {
         Objects.requireNonNull(id, "id");
@@ -51,5 +66,14 @@ public record VmSpec(
         if (accel == Accel.NONE) {
             throw new IllegalArgumentException("a VM needs KVM or TCG");
         }
+        if (agentPorts < 1 || agentPorts > MAX_AGENT_PORTS) {
+            throw new IllegalArgumentException("agentPorts must be 1.." + MAX_AGENT_PORTS + ", got " + agentPorts);
+        }
+    }
+
+    /** The same VM with another number of agent ports. */
+    public VmSpec withAgentPorts(int ports) {
+        return new VmSpec(id, runDir, kernel, rootImage, writableDisk, vcpuCount, memMib, accel, ephemeral, ttl,
+                bootTimeout, ports);
     }
 }

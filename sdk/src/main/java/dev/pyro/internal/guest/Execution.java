@@ -59,6 +59,11 @@ public final class Execution {
         return p < 0 ? OptionalInt.empty() : OptionalInt.of(p);
     }
 
+    /** Output bytes received but not yet handed to the listener (at most {@link GuestClient#OUTPUT_BUDGET}). */
+    public int bufferedBytes() {
+        return abandoned ? 0 : Math.max(0, GuestClient.OUTPUT_BUDGET - budget.availablePermits());
+    }
+
     /** True once the guest reported the command's end (EXIT or ERROR). */
     public boolean ended() {
         return ended;
@@ -96,7 +101,7 @@ public final class Execution {
         }
         cancelled = true;
         cancelledAt = System.nanoTime();
-        client.trySignal(channel, GuestClient.sigkill());
+        client.trySignal(channel, GuestClient.SIGKILL);
         events.add(WAKE);
     }
 
@@ -211,7 +216,7 @@ public final class Execution {
     /** Gives up on the command: later frames of its channel are dropped. */
     private void abandon(boolean kill) {
         if (kill && !ended) {
-            client.trySignal(channel, GuestClient.sigkill());
+            client.trySignal(channel, GuestClient.SIGKILL);
         }
         abandoned = true;
         events.clear();

@@ -20,6 +20,8 @@ public final class FrameCodec {
     public static final int MAX_PAYLOAD = 1 << 20;
     /** Largest value of the length field. */
     public static final int MAX_LENGTH = MAX_PAYLOAD + BODY_HEADER;
+    /** Largest data a single {@code bytes} field can carry (IMPORT_DATA, EXPORT_DATA, STDIN...). */
+    public static final int MAX_DATA = MAX_PAYLOAD - 4;
 
     private FrameCodec() {
     }
@@ -75,6 +77,14 @@ public final class FrameCodec {
                 case STDIN -> new Frame.Stdin(ch, bytes(b));
                 case SIGNAL -> new Frame.Signal(ch, b.getInt());
                 case SHUTDOWN -> new Frame.Shutdown(ch, b.get() & 0xFF);
+                case IMPORT -> new Frame.Import(ch, bytes(b), b.getInt(), b.getLong(), b.getLong());
+                case IMPORT_ENTRY -> new Frame.ImportEntry(ch, b.get() & 0xFF, bytes(b), b.getInt(), b.getLong(),
+                        b.getLong(), bytes(b));
+                case IMPORT_DATA -> new Frame.ImportData(ch, bytes(b));
+                case IMPORT_END -> new Frame.ImportEnd(ch);
+                case CANCEL -> new Frame.Cancel(ch);
+                case EXPORT -> new Frame.Export(ch, bytes(b), b.getInt());
+                case STAT -> new Frame.Stat(ch, bytes(b));
                 case HELLO_OK -> new Frame.HelloOk(ch, b.getInt(), bytes(b), bytes(b), b.getInt());
                 case PONG -> new Frame.Pong(ch, bytes(b));
                 case STARTED -> new Frame.Started(ch, b.getInt());
@@ -82,6 +92,12 @@ public final class FrameCodec {
                 case STDERR -> new Frame.Stderr(ch, bytes(b));
                 case EXIT -> new Frame.Exit(ch, b.getInt(), b.get() & 0xFF, b.getInt(), b.getLong());
                 case SHUTDOWN_OK -> new Frame.ShutdownOk(ch);
+                case IMPORT_OK -> new Frame.ImportOk(ch, b.getLong(), b.getLong());
+                case EXPORT_ENTRY -> new Frame.ExportEntry(ch, b.get() & 0xFF, bytes(b), b.getInt(), b.getLong(),
+                        b.getLong(), bytes(b));
+                case EXPORT_DATA -> new Frame.ExportData(ch, bytes(b));
+                case EXPORT_END -> new Frame.ExportEnd(ch, b.getLong(), b.getLong(), b.getLong());
+                case STAT_OK -> new Frame.StatOk(ch, b.get() & 0xFF, b.getInt(), b.getLong(), b.getLong(), bytes(b));
                 case ERROR -> new Frame.Error(ch, b.getInt(), b.getInt(), bytes(b));
             };
         } catch (BufferUnderflowException e) {
@@ -138,6 +154,23 @@ public final class FrameCodec {
             case STDIN -> putBytes(b, ((Frame.Stdin) frame).data());
             case SIGNAL -> b.putInt(((Frame.Signal) frame).signal());
             case SHUTDOWN -> b.put(u8(((Frame.Shutdown) frame).mode(), "mode"));
+            case IMPORT -> {
+                Frame.Import f = (Frame.Import) frame;
+                putBytes(b, f.dest());
+                b.putInt(f.flags()).putLong(f.maxEntries()).putLong(f.maxBytes());
+            }
+            case IMPORT_ENTRY -> {
+                Frame.ImportEntry f = (Frame.ImportEntry) frame;
+                putEntry(b, f.kind(), f.path(), f.mode(), f.mtimeNs(), f.size(), f.target());
+            }
+            case IMPORT_DATA, EXPORT_DATA -> putBytes(b, data(frame));
+            case IMPORT_END, CANCEL -> { }
+            case EXPORT -> {
+                Frame.Export f = (Frame.Export) frame;
+                putBytes(b, f.path());
+                b.putInt(f.flags());
+            }
+            case STAT -> putBytes(b, ((Frame.Stat) frame).path());
             case HELLO_OK -> {
                 Frame.HelloOk f = (Frame.HelloOk) frame;
                 b.putInt(f.version());
@@ -154,6 +187,23 @@ public final class FrameCodec {
                 b.putInt(f.exitCode()).put(u8(f.timedOut(), "timed_out")).putInt(f.signal()).putLong(f.durationUs());
             }
             case SHUTDOWN_OK -> { }
+            case IMPORT_OK -> {
+                Frame.ImportOk f = (Frame.ImportOk) frame;
+                b.putLong(f.entries()).putLong(f.bytes());
+            }
+            case EXPORT_ENTRY -> {
+                Frame.ExportEntry f = (Frame.ExportEntry) frame;
+                putEntry(b, f.kind(), f.path(), f.mode(), f.mtimeNs(), f.size(), f.target());
+            }
+            case EXPORT_END -> {
+                Frame.ExportEnd f = (Frame.ExportEnd) frame;
+                b.putLong(f.entries()).putLong(f.bytes()).putLong(f.skipped());
+            }
+            case STAT_OK -> {
+                Frame.StatOk f = (Frame.StatOk) frame;
+                b.put(u8(f.kind(), "kind")).putInt(f.mode()).putLong(f.size()).putLong(f.mtimeNs());
+                putBytes(b, f.target());
+            }
             case ERROR -> {
                 Frame.Error f = (Frame.Error) frame;
                 b.putInt(f.code()).putInt(f.errno());
@@ -163,10 +213,47 @@ public final class FrameCodec {
         return b.array();
     }
 
+    /**
+     * Encodes an IMPORT_DATA frame straight from a slice of a buffer (one copy, no record), for
+     * streaming file content.
+     */
+    public static byte[] encodeImportData(int channel, byte[] buf, int offset, int length) {
+        if (length < 1 || length > MAX_DATA) {
+            throw new IllegalArgumentException("IMPORT_DATA of " + length + " bytes outside [1, " + MAX_DATA + "]");
+        }
+        ByteBuffer b = ByteBuffer.allocate(LENGTH_FIELD + BODY_HEADER + 4 + length);
+        b.putInt(BODY_HEADER + 4 + length).put((byte) FrameType.IMPORT_DATA.code()).putInt(channel);
+        b.putInt(length).put(buf, offset, length);
+        return b.array();
+    }
+
+    private static void putEntry(ByteBuffer b, int kind, byte[] path, int mode, long mtimeNs, long size,
+            byte[] target) {
+        b.put(u8(kind, "kind"));
+        putBytes(b, path);
+        b.putInt(mode).putLong(mtimeNs).putLong(size);
+        putBytes(b, target);
+    }
+
     private static int payloadSize(Frame frame) {
         long size = switch (frame.type()) {
             case HELLO -> 12;
-            case PING, STDIN, PONG, STDOUT, STDERR -> 4L + data(frame).length;
+            case PING, STDIN, PONG, STDOUT, STDERR, IMPORT_DATA, EXPORT_DATA -> 4L + data(frame).length;
+            case IMPORT -> 4L + ((Frame.Import) frame).dest().length + 4 + 8 + 8;
+            case IMPORT_ENTRY -> {
+                Frame.ImportEntry f = (Frame.ImportEntry) frame;
+                yield entrySize(f.path(), f.target());
+            }
+            case EXPORT_ENTRY -> {
+                Frame.ExportEntry f = (Frame.ExportEntry) frame;
+                yield entrySize(f.path(), f.target());
+            }
+            case IMPORT_END, CANCEL -> 0;
+            case EXPORT -> 4L + ((Frame.Export) frame).path().length + 4;
+            case STAT -> 4L + ((Frame.Stat) frame).path().length;
+            case IMPORT_OK -> 16;
+            case EXPORT_END -> 24;
+            case STAT_OK -> 1 + 4 + 8 + 8 + 4L + ((Frame.StatOk) frame).target().length;
             case EXEC -> {
                 Frame.Exec f = (Frame.Exec) frame;
                 yield 8 + 4L + f.cwd().length + listSize(f.argv()) + listSize(f.env());
@@ -184,7 +271,11 @@ public final class FrameCodec {
         return (int) Math.min(size, Integer.MAX_VALUE - 64);
     }
 
-    /** The single {@code bytes data} field of PING, STDIN, PONG, STDOUT and STDERR. */
+    private static long entrySize(byte[] path, byte[] target) {
+        return 1 + 4L + path.length + 4 + 8 + 8 + 4L + target.length;
+    }
+
+    /** The single {@code bytes data} field of PING, STDIN, PONG, STDOUT, STDERR, IMPORT_DATA, EXPORT_DATA. */
     private static byte[] data(Frame frame) {
         if (frame instanceof Frame.Ping f) {
             return f.data();
@@ -195,6 +286,10 @@ public final class FrameCodec {
         } else if (frame instanceof Frame.Stdout f) {
             return f.data();
         } else if (frame instanceof Frame.Stderr f) {
+            return f.data();
+        } else if (frame instanceof Frame.ImportData f) {
+            return f.data();
+        } else if (frame instanceof Frame.ExportData f) {
             return f.data();
         }
         throw new IllegalArgumentException(frame.type() + " has no data field");
@@ -236,7 +331,47 @@ public final class FrameCodec {
                 s.append(" version=").append(u32(f.version()))
                         .append(" host_time_ns=").append(Long.toUnsignedString(f.hostTimeNs()));
             }
-            case PING, STDIN, PONG, STDOUT, STDERR -> field(s, "data", data(frame));
+            case PING, STDIN, PONG, STDOUT, STDERR, IMPORT_DATA, EXPORT_DATA -> field(s, "data", data(frame));
+            case IMPORT -> {
+                Frame.Import f = (Frame.Import) frame;
+                field(s, "dest", f.dest());
+                s.append(" flags=").append(u32(f.flags()))
+                        .append(" max_entries=").append(Long.toUnsignedString(f.maxEntries()))
+                        .append(" max_bytes=").append(Long.toUnsignedString(f.maxBytes()));
+            }
+            case IMPORT_ENTRY -> {
+                Frame.ImportEntry f = (Frame.ImportEntry) frame;
+                renderEntry(s, f.kind(), f.path(), f.mode(), f.mtimeNs(), f.size(), f.target());
+            }
+            case EXPORT_ENTRY -> {
+                Frame.ExportEntry f = (Frame.ExportEntry) frame;
+                renderEntry(s, f.kind(), f.path(), f.mode(), f.mtimeNs(), f.size(), f.target());
+            }
+            case IMPORT_END, CANCEL -> { }
+            case EXPORT -> {
+                Frame.Export f = (Frame.Export) frame;
+                field(s, "path", f.path());
+                s.append(" flags=").append(u32(f.flags()));
+            }
+            case STAT -> field(s, "path", ((Frame.Stat) frame).path());
+            case IMPORT_OK -> {
+                Frame.ImportOk f = (Frame.ImportOk) frame;
+                s.append(" entries=").append(Long.toUnsignedString(f.entries()))
+                        .append(" bytes=").append(Long.toUnsignedString(f.bytes()));
+            }
+            case EXPORT_END -> {
+                Frame.ExportEnd f = (Frame.ExportEnd) frame;
+                s.append(" entries=").append(Long.toUnsignedString(f.entries()))
+                        .append(" bytes=").append(Long.toUnsignedString(f.bytes()))
+                        .append(" skipped=").append(Long.toUnsignedString(f.skipped()));
+            }
+            case STAT_OK -> {
+                Frame.StatOk f = (Frame.StatOk) frame;
+                s.append(" kind=").append(f.kind()).append(" mode=").append(u32(f.mode()))
+                        .append(" size=").append(Long.toUnsignedString(f.size()))
+                        .append(" mtime_ns=").append(Long.toUnsignedString(f.mtimeNs()));
+                field(s, "target", f.target());
+            }
             case EXEC -> {
                 Frame.Exec f = (Frame.Exec) frame;
                 s.append(" flags=").append(u32(f.flags())).append(" timeout_ms=").append(u32(f.timeoutMs()));
@@ -268,6 +403,16 @@ public final class FrameCodec {
             }
         }
         return s.toString();
+    }
+
+    private static void renderEntry(StringBuilder s, int kind, byte[] path, int mode, long mtimeNs, long size,
+            byte[] target) {
+        s.append(" kind=").append(kind);
+        field(s, "path", path);
+        s.append(" mode=").append(u32(mode))
+                .append(" mtime_ns=").append(Long.toUnsignedString(mtimeNs))
+                .append(" size=").append(Long.toUnsignedString(size));
+        field(s, "target", target);
     }
 
     private static String u32(int value) {

@@ -11,6 +11,13 @@ public enum FrameType {
     STDIN(0x04),
     SIGNAL(0x05),
     SHUTDOWN(0x06),
+    IMPORT(0x07),
+    IMPORT_ENTRY(0x08),
+    IMPORT_DATA(0x09),
+    IMPORT_END(0x0A),
+    CANCEL(0x0B),
+    EXPORT(0x0C),
+    STAT(0x0D),
     HELLO_OK(0x41),
     PONG(0x42),
     STARTED(0x43),
@@ -18,6 +25,11 @@ public enum FrameType {
     STDERR(0x45),
     EXIT(0x46),
     SHUTDOWN_OK(0x47),
+    IMPORT_OK(0x48),
+    EXPORT_ENTRY(0x49),
+    EXPORT_DATA(0x4A),
+    EXPORT_END(0x4B),
+    STAT_OK(0x4C),
     ERROR(0x4F);
 
     private static final FrameType[] BY_CODE = new FrameType[256];

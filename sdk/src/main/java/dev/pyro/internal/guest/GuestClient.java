@@ -16,16 +16,19 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -39,6 +42,19 @@ import java.util.function.Supplier;
  * {@link OutputListener} on the thread that waits for it ({@link Execution#await()}), through a
  * queue bounded to {@value #OUTPUT_BUDGET} bytes per command: a slow listener slows the guest
  * down (the reader waits, virtio-serial fills up) instead of filling the heap.
+ *
+ * <p>Known limit (protocol v1): the agent stops reading the whole connection while more than
+ * 8 MiB of one command's stdin wait for that command. Frames for other commands, SIGNAL
+ * included, then wait behind that stdin until the command reads or ends; a
+ * {@link Execution#cancel()} returns at once but its kill is only confirmed once the channel
+ * moves again (await() gives up after a grace period). Fixing it needs credit-based stdin flow
+ * control in the protocol.
+ *
+ * <p>File transfers ({@link #startImport}, {@link #export}, {@link #stat}) use their own
+ * channels and run at the same time as commands. An import's frames are sent on the caller's
+ * thread with a credit of {@value GuestImport#CREDIT} bytes not yet written (back-pressure:
+ * a guest that reads slowly slows the caller down); an export's frames are handed to its
+ * {@link ExportSink} on the caller's thread through a queue bounded like command output.
  *
  * <p>When the connection is lost (the VM died, the agent crashed, the client was closed) every
  * pending call fails at once with a {@link PyroException} of kind {@code VM_FAILED}, and later
@@ -57,15 +73,17 @@ public final class GuestClient implements AutoCloseable {
     static final Duration CANCEL_GRACE = Duration.ofSeconds(3);
 
     private static final byte[] POISON = new byte[0];
-    private static final int SIGKILL = 9;
+    /** Linux's SIGKILL: what cancellation and abandoned commands get. */
+    static final int SIGKILL = 9;
 
     private final String name;
     private final FrameReader reader;
     private final WritableByteChannel out;
     private final AutoCloseable transport;
     private final Duration execGrace;
-    private final BlockingQueue<byte[]> outbox = new LinkedBlockingQueue<>(256);
-    private final Map<Integer, Execution> execs = new ConcurrentHashMap<>();
+    private final BlockingQueue<Object> outbox = new LinkedBlockingQueue<>(256);
+    /** Requests in progress by channel: commands and transfers. */
+    private final Map<Integer, Route> routes = new ConcurrentHashMap<>();
     private final AtomicInteger nextChannel = new AtomicInteger(1);
     private final AtomicReference<CompletableFuture<HelloInfo>> pendingHello = new AtomicReference<>();
     private final Map<Long, CompletableFuture<Void>> pendingPings = new ConcurrentHashMap<>();
@@ -78,13 +96,23 @@ public final class GuestClient implements AutoCloseable {
     private volatile String lostReason;
     private volatile boolean shutdownRequested;
 
+    /** Where the frames of one channel go (reader thread), and who learns of a lost connection. */
+    private record Route(Consumer<Frame> deliver, Runnable lost) {
+    }
+
+    /** A frame whose writing returns {@code frame.length} permits to {@code credit}. */
+    private record Credited(byte[] frame, Semaphore credit) {
+    }
+
     /**
      * Starts serving a connection. The client owns the channels from now on.
      *
      * @param name what to call the peer in messages, e.g. {@code "the guest agent of VM abc"}
      * @param in frames from the guest
      * @param out frames to the guest
-     * @param transport closed (once) when the connection ends, e.g. the socket or the agent process
+     * @param transport closed (once) when the connection ends, e.g. the socket or the agent
+     *     process; its close must not wait for a write in progress (a socket channel's does
+     *     not; for a process, signal it rather than closing its stdin)
      * @param execGrace time past a command's timeout after which the guest counts as unresponsive
      */
     public GuestClient(String name, ReadableByteChannel in, WritableByteChannel out, AutoCloseable transport,
@@ -210,14 +238,95 @@ public final class GuestClient implements AutoCloseable {
         checkConnected();
         int channel = allocateChannel();
         Execution execution = new Execution(this, channel, request, output, execGrace);
-        execs.put(channel, execution);
+        routes.put(channel, new Route(execution::deliver, execution::connectionLost));
         try {
             send(request.toFrame(channel));
         } catch (RuntimeException e) {
-            execs.remove(channel);
+            routes.remove(channel);
             throw e;
         }
         return execution;
+    }
+
+    /**
+     * Starts an {@code IMPORT} into {@code dest} ({@code /workspace} or a normalized path under
+     * it). The caller then streams entries and data through the returned handle and ends with
+     * {@link GuestImport#finish(Duration)} (or {@link GuestImport#cancel()}); nothing changes in
+     * the guest before {@code finish}.
+     *
+     * @param maxEntries the agent's cap on entries (0: none)
+     * @param maxBytes the agent's cap on the sum of file sizes (0: none)
+     */
+    public GuestImport startImport(String dest, long maxEntries, long maxBytes) {
+        checkConnected();
+        int channel = allocateChannel();
+        GuestImport transfer = new GuestImport(this, channel, dest);
+        routes.put(channel, new Route(transfer::deliver, transfer::connectionLost));
+        try {
+            send(new Frame.Import(channel, dest.getBytes(StandardCharsets.UTF_8), 0, maxEntries, maxBytes));
+        } catch (RuntimeException e) {
+            routes.remove(channel);
+            throw e;
+        }
+        return transfer;
+    }
+
+    /**
+     * Exports {@code path} ({@code /workspace} or a path under it) and hands every entry and
+     * data chunk to {@code sink} on this thread, in stream order. Memory stays bounded: the
+     * reader waits while {@value GuestClient#OUTPUT_BUDGET} bytes are not yet consumed.
+     *
+     * <p>If the sink throws, the export is cancelled in the guest and the exception propagates
+     * (an {@link java.io.IOException} wrapped in an {@link java.io.UncheckedIOException}).
+     *
+     * @param idle how long the guest may stay silent before it counts as unresponsive
+     * @throws TransferFailedException the agent refused (kind {@code NOT_FOUND} for a missing
+     *     path, {@code INVALID_ARGUMENT} for a bad path or a device root)
+     * @throws PyroException {@code VM_FAILED} on connection loss, an unresponsive guest, or a
+     *     stream that breaks the protocol
+     */
+    public ExportSummary export(String path, ExportSink sink, Duration idle) {
+        checkConnected();
+        int channel = allocateChannel();
+        GuestExport transfer = new GuestExport(this, channel, path, idle);
+        routes.put(channel, new Route(transfer::deliver, transfer::connectionLost));
+        try {
+            send(new Frame.Export(channel, path.getBytes(StandardCharsets.UTF_8), 0));
+        } catch (RuntimeException e) {
+            routes.remove(channel);
+            throw e;
+        }
+        return transfer.run(sink);
+    }
+
+    /**
+     * Describes {@code path} ({@code /workspace} or a path under it; a symlink is described,
+     * not followed).
+     *
+     * @return empty if the path does not exist (or a component of it is not a directory)
+     * @throws TransferFailedException for a path the agent refuses (outside /workspace)
+     */
+    public Optional<GuestStat> stat(String path, Duration timeout) {
+        checkConnected();
+        int channel = allocateChannel();
+        CompletableFuture<Frame> answer = new CompletableFuture<>();
+        routes.put(channel, new Route(answer::complete, () -> answer.completeExceptionally(lost())));
+        try {
+            send(new Frame.Stat(channel, path.getBytes(StandardCharsets.UTF_8)));
+            Frame frame = await(answer, timeout, "STAT");
+            if (frame instanceof Frame.StatOk ok) {
+                return Optional.of(GuestStat.of(ok));
+            }
+            if (frame instanceof Frame.Error error) {
+                if (error.code() == Frame.Error.NOT_FOUND) {
+                    return Optional.empty();
+                }
+                throw TransferFailedException.of("stat " + path, error);
+            }
+            throw vmFailed(name + " answered STAT with " + frame.type());
+        } finally {
+            routes.remove(channel);
+        }
     }
 
     /**
@@ -292,10 +401,28 @@ public final class GuestClient implements AutoCloseable {
     // ---- sending
 
     void send(Frame frame) {
-        byte[] bytes = FrameCodec.encode(frame);
+        enqueue(FrameCodec.encode(frame));
+    }
+
+    /**
+     * Queues an encoded frame after taking {@code frame.length} permits from {@code credit}; the
+     * writer returns them once the frame is written. Blocks while the credit is used up.
+     */
+    void sendCredited(byte[] frame, Semaphore credit) {
         checkConnected();
         try {
-            outbox.put(bytes);
+            credit.acquire(frame.length);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PyroException(PyroException.Kind.CANCELLED, "interrupted while sending to " + name);
+        }
+        enqueue(new Credited(frame, credit));
+    }
+
+    private void enqueue(Object item) {
+        checkConnected();
+        try {
+            outbox.put(item);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PyroException(PyroException.Kind.CANCELLED, "interrupted while sending to " + name);
@@ -304,31 +431,40 @@ public final class GuestClient implements AutoCloseable {
         // and every waiter learns it from connectionLost().
     }
 
-    /** Best effort: sends a signal to a command unless the connection is gone. */
+    /**
+     * Best effort and never blocking: queues a signal for a command unless the connection is
+     * gone or the outgoing queue is full (the guest stopped reading, e.g. a command that does
+     * not read its stdin made the agent pause the channel). Cancellation must return promptly
+     * even then; its caller reports an unconfirmed kill after {@link #CANCEL_GRACE}.
+     */
     void trySignal(int channel, int signal) {
         if (isConnected()) {
-            try {
-                send(new Frame.Signal(channel, signal));
-            } catch (PyroException e) {
-                // Lost meanwhile: nothing left to signal.
-            }
+            outbox.offer(FrameCodec.encode(new Frame.Signal(channel, signal)));
         }
     }
 
-    static int sigkill() {
-        return SIGKILL;
+    /** Like {@link #trySignal}: queues a frame unless the connection is gone or the queue is full. */
+    void trySend(Frame frame) {
+        if (isConnected()) {
+            outbox.offer(FrameCodec.encode(frame));
+        }
     }
 
     private void writeLoop() {
         try {
             while (true) {
-                byte[] frame = outbox.take();
-                if (frame == POISON) {
+                Object item = outbox.take();
+                if (item == POISON) {
                     return;
                 }
+                Credited credited = item instanceof Credited c ? c : null;
+                byte[] frame = credited != null ? credited.frame() : (byte[]) item;
                 ByteBuffer b = ByteBuffer.wrap(frame);
                 while (b.hasRemaining()) {
                     out.write(b);
+                }
+                if (credited != null) {
+                    credited.credit().release(frame.length);
                 }
             }
         } catch (InterruptedException | ClosedChannelException e) {
@@ -369,15 +505,22 @@ public final class GuestClient implements AutoCloseable {
             dispatchControl(frame);
             return;
         }
-        Execution execution = execs.get(frame.channel());
-        if (execution == null) {
+        Route route = routes.get(frame.channel());
+        if (route == null) {
             return; // late output of an abandoned or unknown channel
         }
-        boolean ended = frame instanceof Frame.Exit || frame instanceof Frame.Error;
-        if (ended) {
-            execs.remove(frame.channel());
+        if (endsRequest(frame)) {
+            routes.remove(frame.channel());
         }
-        execution.deliver(frame);
+        route.deliver().accept(frame);
+    }
+
+    /** The frames that end a request and free its channel. */
+    private static boolean endsRequest(Frame frame) {
+        return switch (frame.type()) {
+            case EXIT, ERROR, IMPORT_OK, EXPORT_END, STAT_OK -> true;
+            default -> false;
+        };
     }
 
     private void dispatchControl(Frame frame) {
@@ -448,10 +591,10 @@ public final class GuestClient implements AutoCloseable {
         if (shutdown != null) {
             shutdown.complete(null);
         }
-        for (Execution execution : List.copyOf(execs.values())) {
-            execution.connectionLost();
+        for (Route route : List.copyOf(routes.values())) {
+            route.lost().run();
         }
-        execs.clear();
+        routes.clear();
         if (Thread.currentThread() != writerThread) {
             writerThread.interrupt(); // unblocks a write the guest no longer drains
         }
@@ -484,7 +627,7 @@ public final class GuestClient implements AutoCloseable {
         return name;
     }
 
-    private <T> T await(CompletableFuture<T> answer, Duration timeout, String request) {
+    <T> T await(CompletableFuture<T> answer, Duration timeout, String request) {
         try {
             return answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -504,7 +647,7 @@ public final class GuestClient implements AutoCloseable {
     private int allocateChannel() {
         while (true) {
             int channel = nextChannel.getAndIncrement();
-            if (channel != 0 && !execs.containsKey(channel)) {
+            if (channel != 0 && !routes.containsKey(channel)) {
                 return channel;
             }
         }

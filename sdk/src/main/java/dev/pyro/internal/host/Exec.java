@@ -61,8 +61,10 @@ public final class Exec {
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process process = start(builder);
         try {
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
-            String out = readAll(process.getInputStream());
+            // Both streams are read on other threads so that the timeout below is honoured even
+            // when the command prints nothing and never exits.
+            CompletableFuture<String> err = readAsync(process.getErrorStream());
+            CompletableFuture<String> out = readAsync(process.getInputStream());
             int code;
             if (timeout.isZero()) {
                 code = process.waitFor();
@@ -72,7 +74,7 @@ public final class Exec {
                 ChildProcesses.killTree(process);
                 code = -1;
             }
-            return new Result(code, out, err.join());
+            return new Result(code, out.join(), err.join());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             ChildProcesses.killTree(process);
@@ -206,6 +208,20 @@ public final class Exec {
                 throw failure;
             }
         }
+    }
+
+    private static CompletableFuture<String> readAsync(InputStream in) {
+        CompletableFuture<String> result = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                result.complete(readAll(in));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }, "pyro-exec-capture");
+        reader.setDaemon(true);
+        reader.start();
+        return result;
     }
 
     private static String readAll(InputStream in) {

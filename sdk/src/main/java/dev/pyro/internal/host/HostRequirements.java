@@ -29,6 +29,8 @@ public final class HostRequirements {
     public static final HostRequirement APT_CACHE = HostRequirement.tool("apt-cache", "apt");
     public static final HostRequirement TAR = HostRequirement.tool("tar", "tar");
     public static final HostRequirement XZ = HostRequirement.tool("xz", "xz-utils");
+    /** Environment layers travel zstd-compressed (docs/oci-artifact.md). */
+    public static final HostRequirement ZSTD = HostRequirement.tool("zstd", "zstd");
     /** libc headers: the static guest agent and the kernel's host programs need them. */
     public static final HostRequirement LIBC_HEADERS = HostRequirement.file("/usr/include/stdio.h", "libc6-dev");
     /** objtool (built during every x86_64 kernel build) includes libelf's gelf.h. */
@@ -51,9 +53,12 @@ public final class HostRequirements {
     public static final List<HostRequirement> ROOTFS_BUILD =
             List.of(MMDEBSTRAP, DPKG_QUERY, TAR, MKE2FS, E2FSCK);
 
+    /** Compressing layers to publish and unpacking pulled ones. */
+    public static final List<HostRequirement> OCI_LAYERS = List.of(ZSTD);
+
     private static final Map<String, String> PACKAGE_BY_TOOL = Stream.of(
                     QEMU, MKE2FS, E2FSCK, DEBUGFS, MMDEBSTRAP, DEBOOTSTRAP, GCC, MAKE, FLEX, BISON, BC, PERL,
-                    DPKG_DEB, DPKG_QUERY, APT_GET, APT_CACHE, TAR, XZ)
+                    DPKG_DEB, DPKG_QUERY, APT_GET, APT_CACHE, TAR, XZ, ZSTD)
             .collect(Collectors.toUnmodifiableMap(HostRequirement::name, HostRequirement::debianPackage));
 
     private HostRequirements() {
@@ -64,9 +69,8 @@ public final class HostRequirements {
         return Optional.ofNullable(PACKAGE_BY_TOOL.get(command)).map(pkg -> HostRequirement.tool(command, pkg));
     }
 
-    /** Concatenates requirement lists, keeping the first occurrence of each. */
-    @SafeVarargs
-    public static List<HostRequirement> union(List<HostRequirement>... lists) {
-        return Stream.of(lists).flatMap(List::stream).distinct().collect(Collectors.toList());
+    /** Concatenates two requirement lists, keeping the first occurrence of each. */
+    public static List<HostRequirement> union(List<HostRequirement> first, List<HostRequirement> second) {
+        return Stream.concat(first.stream(), second.stream()).distinct().collect(Collectors.toList());
     }
 }

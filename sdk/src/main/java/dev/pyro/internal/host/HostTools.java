@@ -66,6 +66,11 @@ public final class HostTools {
         return new ArrayList<>(dirs);
     }
 
+    /** Whether this process runs as root (decides between installing and a sudo line). */
+    public boolean isRoot() {
+        return root;
+    }
+
     /** The first executable file named {@code command} on the search path. */
     public Optional<Path> find(String command) {
         for (Path dir : searchPath) {

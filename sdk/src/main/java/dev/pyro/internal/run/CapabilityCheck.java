@@ -8,10 +8,11 @@ import dev.pyro.internal.guest.ExecFailedException;
 import dev.pyro.internal.guest.ExecRequest;
 import dev.pyro.internal.guest.ExecResult;
 import dev.pyro.internal.runtime.Capability;
+import dev.pyro.internal.runtime.CapabilityProof;
+import dev.pyro.internal.runtime.RuntimeLock;
 import dev.pyro.internal.runtime.ResolvedRuntime;
 import dev.pyro.internal.runtime.RuntimeBuilder;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -32,10 +33,12 @@ public final class CapabilityCheck {
         this.launcher = launcher;
     }
 
-    /** Whether vm_boot and guest_exec are proven for the installed artifacts (the lock's safety rule). */
+    /**
+     * Whether vm_boot and guest_exec are proven for exactly these artifacts of this environment
+     * (the lock's safety rule; another environment's proof does not count).
+     */
     public boolean proven(ResolvedRuntime resolved) {
-        Map<Capability, Boolean> flags = runtime.status(false, ProgressListener.NONE).capabilities();
-        return flags.getOrDefault(Capability.VM_BOOT, false) && flags.getOrDefault(Capability.GUEST_EXEC, false);
+        return runtime.proven(resolved);
     }
 
     /** Boots a VM of {@code environment}, runs {@code uname -r}, and records what passed. */
@@ -50,7 +53,8 @@ public final class CapabilityCheck {
                 vm.keepConsoleLog();
                 throw new PyroException(PyroException.Kind.VM_FAILED, "the guest runs kernel " + vm.kernelRelease()
                         + " but the runtime built " + resolved.kernelRelease()
-                        + "; rebuild with: pyro runtime build-kernel --force");
+                        + "; rebuild with: pyro runtime build-kernel --force"
+                        + " (or pull the environment again: pyro env pull " + environment + ")");
             }
             runtime.recordCapability(Capability.VM_BOOT, resolved);
             progress.onProgress(ProgressEvent.of("check", "proving the runtime: running uname -r in the guest"));

@@ -8,12 +8,12 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /** Small directory helpers for run and host-compat directories (which hold no mounts). */
-final class Dirs {
+public final class Dirs {
     private Dirs() {
     }
 
     /** Deletes a tree, never following symlinks out of it; best effort, never throws. */
-    static void deleteQuietly(Path root) {
+    public static void deleteQuietly(Path root) {
         if (root == null || !Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -16,6 +16,7 @@ import dev.pyro.internal.host.HostInfo;
 import dev.pyro.internal.runtime.ComponentState;
 import dev.pyro.internal.runtime.ComponentStatus;
 import dev.pyro.internal.runtime.EnvironmentRecipe;
+import dev.pyro.internal.runtime.EnvironmentState;
 import dev.pyro.internal.runtime.ResolvedRuntime;
 import dev.pyro.internal.runtime.RuntimeBuilder;
 import dev.pyro.internal.runtime.RuntimeLock;
@@ -38,7 +39,8 @@ import java.util.Set;
  * With {@code allow_host_compat}, falls back to the host when guest execution is unavailable.
  */
 public final class OneShotRunner {
-    public static final String DEFAULT_ENVIRONMENT = "debian:12-base";
+    /** The environment used where none is named (the SDK's default, {@code pyro runtime materialize}). */
+    public static final String DEFAULT_ENVIRONMENT = "debian:12";
     /** The command's working directory in the guest (created by the agent; empty in a fresh VM). */
     static final String GUEST_CWD = "/workspace";
     /** Failures of the guest path that host-compat may stand in for (not bad input, not a failed command). */
@@ -63,8 +65,7 @@ public final class OneShotRunner {
 
     public RunResult run(RunRequest request, OutputListener output, ProgressListener progress) {
         long started = System.nanoTime();
-        List<String> known = runtime.environments().stream().map(EnvironmentRecipe::name).toList();
-        RunValidation.check(request, known, HostInfo.memTotalBytes() >> 20);
+        RunValidation.check(request, environments(), HostInfo.memTotalBytes() >> 20);
         if (request.engine().equals("host_compat")) {
             return onHost(request, output, "requested with engine host_compat", started);
         }
@@ -86,8 +87,22 @@ public final class OneShotRunner {
         return inVm(request, resolved, accel, output, progress, started);
     }
 
-    /** The installed runtime for {@code environment}: built first if missing, proven first if unproven. */
-    ResolvedRuntime prepare(String environment, ProgressListener progress) {
+    /** The known environment names. */
+    public List<String> environments() {
+        return runtime.environments().stream().map(EnvironmentRecipe::name).toList();
+    }
+
+    /** Whether host-compat may stand in for the guest after this failure (not for bad input). */
+    public static boolean canFallBack(PyroException e) {
+        return FALLBACK_KINDS.contains(e.kind());
+    }
+
+    /**
+     * The installed runtime for {@code environment}. On first use it is pulled from
+     * {@code PYRO_REGISTRY} when that is set, else built; either way with progress. Then it is
+     * proven with a real boot and exec unless exactly these artifacts were proven before.
+     */
+    public ResolvedRuntime prepare(String environment, ProgressListener progress) {
         ResolvedRuntime resolved;
         try {
             resolved = runtime.resolve(environment, progress);
@@ -96,9 +111,15 @@ public final class OneShotRunner {
                 throw e;
             }
             refuseCorrupt(environment);
-            progress.onProgress(ProgressEvent.of("runtime",
-                    "first use: building the guest runtime for " + environment + " (cached for later runs)"));
-            runtime.materialize(List.of(environment), progress);
+            if (runtime.hasDefaultRegistry()) {
+                progress.onProgress(ProgressEvent.of("pull", "first use: pulling " + environment + " from "
+                        + runtime.ociSettings().registry().orElseThrow() + " (cached for later runs)"));
+                runtime.pull(environment, progress);
+            } else {
+                progress.onProgress(ProgressEvent.of("runtime",
+                        "first use: building the guest runtime for " + environment + " (cached for later runs)"));
+                runtime.materialize(List.of(environment), progress);
+            }
             resolved = runtime.resolve(environment, progress);
         }
         if (!capabilityCheck.proven(resolved)) {
@@ -108,19 +129,23 @@ public final class OneShotRunner {
     }
 
     /**
-     * A corrupt artifact is not rebuilt behind the user's back: its content changed after it
+     * A corrupt artifact is not replaced behind the user's back: its content changed after it
      * was verified at install, which deserves a look (disk trouble, tampering) and a deliberate fix.
      */
     private void refuseCorrupt(String environment) {
-        for (ComponentStatus c : runtime.status(false, ProgressListener.NONE).components()) {
-            boolean concerned = c.id().equals("kernel") || c.id().equals("agent")
-                    || c.id().equals(RuntimeLock.rootfsId(environment));
+        dev.pyro.internal.runtime.RuntimeStatus status = runtime.status(false, ProgressListener.NONE);
+        EnvironmentState state = status.environment(environment).orElse(null);
+        boolean pulled = state != null && RuntimeLock.PULLED.equals(state.source());
+        for (ComponentStatus c : status.components()) {
+            boolean concerned = c.id().equals(RuntimeLock.rootfsId(environment))
+                    || !pulled && (c.id().equals("kernel") || c.id().equals("agent"));
             if (concerned && c.state() == ComponentState.CORRUPT) {
-                String fix = c.id().startsWith("rootfs:") ? "pyro runtime build-rootfs " + environment + " --force"
+                String fix = pulled ? "pyro env pull " + environment
+                        : c.id().startsWith("rootfs:") ? "pyro runtime build-rootfs " + environment + " --force"
                         : "pyro runtime build-" + c.id() + " --force";
                 throw new PyroException(PyroException.Kind.RUNTIME_NOT_READY, c.id() + " is corrupt ("
-                        + (c.detail() == null ? "its content changed since it was built" : c.detail())
-                        + "); rebuild it with: " + fix);
+                        + (c.detail() == null ? "its content changed since it was installed" : c.detail())
+                        + "); " + (pulled ? "pull it again with: " : "rebuild it with: ") + fix);
             }
         }
     }

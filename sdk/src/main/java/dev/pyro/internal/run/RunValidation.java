@@ -9,7 +9,7 @@ import java.util.Set;
  * Checks a {@link RunRequest} before any work starts, so that bad input costs nothing and
  * leaves nothing behind. Messages use the JSON/MCP field names (snake_case) and name the fix.
  */
-final class RunValidation {
+public final class RunValidation {
     /** Below this the guest kernel and agent do not come up reliably (measured: see docs/performance.md). */
     static final int MIN_MEM_MIB = 128;
     static final int MAX_VCPU_COUNT = 32;
@@ -18,36 +18,47 @@ final class RunValidation {
     private RunValidation() {
     }
 
-    static void check(RunRequest r, List<String> knownEnvironments, long hostMemMib) {
-        if (!knownEnvironments.contains(r.environment())) {
-            throw PyroException.invalidArgument("unknown environment '" + r.environment()
+    /** The checks every VM request shares: environment, vCPUs, memory, lifetime. */
+    public static void checkMachine(String environment, List<String> knownEnvironments, int vcpuCount, int memMib,
+            long ttlSeconds, long hostMemMib) {
+        if (!knownEnvironments.contains(environment)) {
+            throw PyroException.invalidArgument("unknown environment '" + environment
                     + "'; known environments: " + String.join(", ", knownEnvironments));
         }
+        if (vcpuCount < 1 || vcpuCount > MAX_VCPU_COUNT) {
+            throw PyroException.invalidArgument("vcpu_count must be between 1 and " + MAX_VCPU_COUNT
+                    + "; got " + vcpuCount);
+        }
+        if (memMib < MIN_MEM_MIB) {
+            throw PyroException.invalidArgument("mem_mib " + memMib + " is below the " + MIN_MEM_MIB
+                    + " MiB the guest kernel needs; use " + MIN_MEM_MIB + " or more");
+        }
+        if (hostMemMib > 0 && memMib > hostMemMib) {
+            throw PyroException.invalidArgument("mem_mib " + memMib + " is more than this host's "
+                    + hostMemMib + " MiB of memory; use less");
+        }
+        if (ttlSeconds <= 0) {
+            throw PyroException.invalidArgument("ttl_seconds must be a positive number of seconds; got " + ttlSeconds);
+        }
+    }
+
+    /** A command's timeout. */
+    public static void checkTimeout(int timeoutSeconds) {
+        if (timeoutSeconds <= 0) {
+            throw PyroException.invalidArgument("timeout_seconds must be a positive number of seconds; got "
+                    + timeoutSeconds);
+        }
+    }
+
+    static void check(RunRequest r, List<String> knownEnvironments, long hostMemMib) {
+        checkMachine(r.environment(), knownEnvironments, r.vcpuCount(), r.memMib(), r.ttlSeconds(), hostMemMib);
         if (r.command().isEmpty()) {
             throw PyroException.invalidArgument("no command given; pass the command and its arguments, e.g. [\"uname\", \"-a\"]");
         }
         if (r.command().get(0).isEmpty()) {
             throw PyroException.invalidArgument("the command's program name is empty; pass e.g. [\"uname\", \"-a\"]");
         }
-        if (r.vcpuCount() < 1 || r.vcpuCount() > MAX_VCPU_COUNT) {
-            throw PyroException.invalidArgument("vcpu_count must be between 1 and " + MAX_VCPU_COUNT
-                    + "; got " + r.vcpuCount());
-        }
-        if (r.memMib() < MIN_MEM_MIB) {
-            throw PyroException.invalidArgument("mem_mib " + r.memMib() + " is below the " + MIN_MEM_MIB
-                    + " MiB the guest kernel needs; use " + MIN_MEM_MIB + " or more");
-        }
-        if (hostMemMib > 0 && r.memMib() > hostMemMib) {
-            throw PyroException.invalidArgument("mem_mib " + r.memMib() + " is more than this host's "
-                    + hostMemMib + " MiB of memory; use less");
-        }
-        if (r.timeoutSeconds() <= 0) {
-            throw PyroException.invalidArgument("timeout_seconds must be a positive number of seconds; got "
-                    + r.timeoutSeconds());
-        }
-        if (r.ttlSeconds() <= 0) {
-            throw PyroException.invalidArgument("ttl_seconds must be a positive number of seconds; got " + r.ttlSeconds());
-        }
+        checkTimeout(r.timeoutSeconds());
         if (r.timeoutSeconds() > r.ttlSeconds()) {
             throw PyroException.invalidArgument("timeout_seconds (" + r.timeoutSeconds() + ") is longer than the VM's ttl_seconds ("
                     + r.ttlSeconds() + "); raise ttl_seconds or lower timeout_seconds");

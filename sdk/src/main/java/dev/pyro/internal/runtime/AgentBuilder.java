@@ -61,7 +61,28 @@ final class AgentBuilder {
                 .map(info -> new AgentArtifact(dir, info));
     }
 
+    /**
+     * The newest installed agent built from sources with this sha256 (any compiler), found
+     * without running the compiler: the run path needs no gcc.
+     */
+    Optional<AgentArtifact> installedFromSources(String sourceSha256) {
+        Path dir = paths.agentsDir();
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (java.util.stream.Stream<Path> keys = java.nio.file.Files.list(dir)) {
+            return keys.map(k -> installed(k.getFileName().toString()))
+                    .flatMap(Optional::stream)
+                    .filter(a -> a.info().sourceSha256().equals(sourceSha256))
+                    .filter(a -> java.nio.file.Files.isRegularFile(a.binary()))
+                    .max(java.util.Comparator.comparing(a -> a.dir().toFile().lastModified()));
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Builds the agent unless an intact one for the same sources and compiler exists (or {@code force}). */
+    @SuppressWarnings("try") // the lock is held for the block's duration, never used in it
     AgentArtifact build(boolean force, ProgressListener listener) {
         Progress progress = new Progress(listener, TASK);
         tools.ensure(HostRequirements.AGENT_BUILD, listener);

@@ -29,18 +29,24 @@ final class BaseTreeBuilder {
 
     private final RuntimePaths paths;
     private final HostTools tools;
+    private final List<String> sources;
     private final String mirror;
 
-    BaseTreeBuilder(RuntimePaths paths, HostTools tools, String mirror) {
+    /**
+     * @param sources what mmdebstrap gets after the target: the mirror, or one {@code deb} line
+     *     per suite ({@link DebianMirror#sources})
+     */
+    BaseTreeBuilder(RuntimePaths paths, HostTools tools, List<String> sources) {
         this.paths = paths;
         this.tools = tools;
-        this.mirror = mirror;
+        this.sources = List.copyOf(sources);
+        this.mirror = sources.size() == 1 ? sources.get(0) : sources.get(0).split(" ")[1];
     }
 
     /** The key of the base tree of {@code recipe}; the mirror is deliberately not part of it. */
     static CacheKey key(EnvironmentRecipe recipe) {
         EnvironmentRecipe.Base base = recipe.base();
-        return CacheKey.builder(BUILDER_VERSION)
+        CacheKey key = CacheKey.builder(BUILDER_VERSION)
                 .add("distribution", base.distribution())
                 .add("suite", base.suite())
                 .add("variant", base.variant())
@@ -49,6 +55,11 @@ final class BaseTreeBuilder {
                 .add("dpkg_path_exclude", base.dpkgPathExclude())
                 .add("dpkg_path_include", base.dpkgPathInclude())
                 .add("hooks", base.hooks());
+        // Added only when present, so recipes without extra suites keep their keys.
+        if (!base.extraSuites().isEmpty()) {
+            key.add("extra_suites", base.extraSuites());
+        }
+        return key;
     }
 
     /** An intact cached base tree for {@code keyId}. */
@@ -90,7 +101,7 @@ final class BaseTreeBuilder {
             BaseTreeInfo info = new BaseTreeInfo(1, key.id(), key.canonical(), mirror, packages,
                     List.of(InstalledFile.record(staging, BaseTreeInfo.TARBALL)),
                     finished.truncatedTo(ChronoUnit.SECONDS).toString(), Duration.between(started, finished).toSeconds(),
-                    units);
+                    units, sources.size() == 1 ? List.of() : sources);
             Files.write(staging.resolve(BaseTreeInfo.FILE), Json.bytes(info));
             log.moveTo(staging.resolve("bootstrap.log"));
             Trees.install(staging, baseDir.resolve(key.id()));
@@ -127,7 +138,9 @@ final class BaseTreeBuilder {
         }
         base.dpkgPathExclude().forEach(p -> argv.add("--dpkgopt=path-exclude=" + p));
         base.dpkgPathInclude().forEach(p -> argv.add("--dpkgopt=path-include=" + p));
-        argv.addAll(List.of(base.suite(), tree.toString(), mirror));
+        argv.add(base.suite());
+        argv.add(tree.toString());
+        argv.addAll(sources);
 
         long estimate = estimatedUnits(recipe);
         AtomicLong units = new AtomicLong();

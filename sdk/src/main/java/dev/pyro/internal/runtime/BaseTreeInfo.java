@@ -15,6 +15,8 @@ import java.util.List;
  * @param builtAt ISO-8601 time the bootstrap finished
  * @param buildSeconds wall time of the bootstrap
  * @param progressUnits output lines counted for progress (the next bootstrap's estimate)
+ * @param aptSources the {@code deb} lines bootstrapped from when the recipe has extra suites
+ *     (empty otherwise: then {@code mirror} says it all)
  */
 public record BaseTreeInfo(
         int schema,
@@ -25,7 +27,12 @@ public record BaseTreeInfo(
         List<InstalledFile> files,
         String builtAt,
         long buildSeconds,
-        long progressUnits) implements ComponentInfo {
+        long progressUnits,
+        List<String> aptSources) implements ComponentInfo {
+    public BaseTreeInfo {
+        aptSources = aptSources == null ? List.of() : List.copyOf(aptSources);
+    }
+
     static final String FILE = "base.json";
     static final String TARBALL = "base.tar";
 }

@@ -22,6 +22,8 @@ final class BuildLog implements AutoCloseable {
     private final Path file;
     private final BufferedWriter out;
     private final Deque<String> tail = new ArrayDeque<>();
+    /** The first line that reads like a diagnosis (gcc's "error:", apt's "E:"), usually the cause. */
+    private String firstError;
 
     BuildLog(Path file) {
         this.file = file;
@@ -47,8 +49,13 @@ final class BuildLog implements AutoCloseable {
         try {
             out.write(line);
             out.write('\n');
+            // Flushed per line: someone following the log with tail -f sees the build as it runs.
+            out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the build log " + file, e);
+        }
+        if (firstError == null && (line.contains("error:") || line.startsWith("E: ") || line.contains("fatal:"))) {
+            firstError = line.strip();
         }
         tail.addLast(line);
         if (tail.size() > TAIL_LINES) {
@@ -56,8 +63,14 @@ final class BuildLog implements AutoCloseable {
         }
     }
 
-    /** The last line that looks like an error ("error", "E:", "failed"), or the last line. */
+    /**
+     * The line that best explains a failure: the first diagnosis ("error:", "E: ", "fatal:"),
+     * else the last line that mentions an error or failure, else the last line.
+     */
     synchronized String lastError() {
+        if (firstError != null) {
+            return shorten(firstError);
+        }
         String last = "";
         for (String line : tail) {
             String lower = line.toLowerCase(java.util.Locale.ROOT);
@@ -69,7 +82,11 @@ final class BuildLog implements AutoCloseable {
         if (last.isEmpty() && !tail.isEmpty()) {
             last = tail.getLast().strip();
         }
-        return last.length() > 200 ? last.substring(0, 200) + "..." : last;
+        return shorten(last);
+    }
+
+    private static String shorten(String line) {
+        return line.length() > 200 ? line.substring(0, 200) + "..." : line;
     }
 
     /** Flushes and moves the log to {@code target} (into an installed component's directory). */

@@ -16,6 +16,8 @@ import java.util.stream.Stream;
  */
 final class DebianMirror {
     static final String DEFAULT = "http://deb.debian.org/debian";
+    /** Security updates live in their own archive, not on the regular mirrors. */
+    static final String SECURITY_DEFAULT = "http://deb.debian.org/debian-security";
 
     private DebianMirror() {
     }
@@ -26,6 +28,37 @@ final class DebianMirror {
             return stripSlash(override.get());
         }
         return fromSources(suite, sourceFiles(aptDir)).orElse(DEFAULT);
+    }
+
+    /**
+     * The mirror for an extra suite: a {@code -security} suite comes from the host's source for
+     * it, else {@value #SECURITY_DEFAULT} ({@code PYRO_DEBIAN_MIRROR} names a regular mirror,
+     * which does not carry it); any other suite is looked up like the base suite.
+     */
+    static String selectExtra(Optional<String> override, String suite, Path aptDir) {
+        if (suite.endsWith("-security")) {
+            return fromSources(suite, sourceFiles(aptDir)).orElse(SECURITY_DEFAULT);
+        }
+        return select(override, suite, aptDir);
+    }
+
+    /**
+     * What mmdebstrap is given after the target: the bare mirror when there are no extra suites
+     * (mmdebstrap then writes the usual one-line sources.list), else one {@code deb URI SUITE
+     * COMPONENTS} line per suite.
+     */
+    static List<String> sources(Optional<String> override, EnvironmentRecipe.Base base, Path aptDir) {
+        String main = select(override, base.suite(), aptDir);
+        if (base.extraSuites().isEmpty()) {
+            return List.of(main);
+        }
+        String components = String.join(" ", base.components());
+        List<String> lines = new ArrayList<>();
+        lines.add("deb " + main + " " + base.suite() + " " + components);
+        for (String suite : base.extraSuites()) {
+            lines.add("deb " + selectExtra(override, suite, aptDir) + " " + suite + " " + components);
+        }
+        return List.copyOf(lines);
     }
 
     /** The first {@code deb} entry (one-line or deb822 format) that has {@code suite} and main. */

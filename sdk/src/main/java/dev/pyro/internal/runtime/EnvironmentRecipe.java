@@ -39,6 +39,9 @@ public record EnvironmentRecipe(
      * @param dpkgPathExclude paths dpkg never installs (docs, man pages), also inside the guest
      * @param dpkgPathInclude exceptions to {@code dpkgPathExclude} (copyright files)
      * @param hooks mmdebstrap hook directories under /usr/share/mmdebstrap/hooks to run
+     * @param extraSuites further suites apt may install from, with the same components, e.g.
+     *     {@code bookworm-updates} and {@code bookworm-security}: without them the image holds
+     *     the point release's versions and misses security fixes (openssl, curl, git)
      */
     public record Base(
             String distribution,
@@ -48,8 +51,10 @@ public record EnvironmentRecipe(
             List<String> packages,
             List<String> dpkgPathExclude,
             List<String> dpkgPathInclude,
-            List<String> hooks) {
+            List<String> hooks,
+            List<String> extraSuites) {
         public Base {
+            extraSuites = extraSuites == null ? List.of() : List.copyOf(extraSuites);
             components = List.copyOf(components);
             packages = List.copyOf(packages);
             dpkgPathExclude = List.copyOf(dpkgPathExclude);
@@ -76,7 +81,7 @@ public record EnvironmentRecipe(
 
     /** The "base" object of environment.json: the package list is a separate file. */
     record BaseFile(String distribution, String suite, String variant, List<String> components, String packagesFile,
-            List<String> dpkgPathExclude, List<String> dpkgPathInclude, List<String> hooks) {
+            List<String> dpkgPathExclude, List<String> dpkgPathInclude, List<String> hooks, List<String> extraSuites) {
     }
 
     public EnvironmentRecipe {
@@ -112,6 +117,12 @@ public record EnvironmentRecipe(
         for (String hook : orEmpty(b.hooks())) {
             require(TOKEN.matcher(hook).matches(), where + "bad hook name " + hook);
         }
+        for (String extra : orEmpty(b.extraSuites())) {
+            require(TOKEN.matcher(extra).matches() && !extra.equals(b.suite()), where + "bad base.extra_suites entry "
+                    + extra + " (a suite such as " + b.suite() + "-security, not the base suite)");
+        }
+        require(orEmpty(b.extraSuites()).stream().distinct().count() == orEmpty(b.extraSuites()).size(),
+                where + "base.extra_suites lists a suite twice");
         Image image = file.image();
         require(image.hostname() != null && image.hostname().matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"),
                 where + "image.hostname must be a valid host name");
@@ -121,7 +132,8 @@ public record EnvironmentRecipe(
                     where + "bad image.remove path " + path + " (absolute; a glob only in the last part)");
         }
         Base base = new Base(b.distribution(), b.suite(), b.variant(), components, packages,
-                orEmpty(b.dpkgPathExclude()), orEmpty(b.dpkgPathInclude()), orEmpty(b.hooks()));
+                orEmpty(b.dpkgPathExclude()), orEmpty(b.dpkgPathInclude()), orEmpty(b.hooks()),
+                orEmpty(b.extraSuites()));
         return new EnvironmentRecipe(file.name(), file.description(), file.version(), directory, base,
                 new Image(image.hostname(), orEmpty(image.remove())));
     }

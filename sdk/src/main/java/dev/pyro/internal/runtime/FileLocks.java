@@ -88,6 +88,31 @@ final class FileLocks {
         }
     }
 
+    /** Takes the lock only if nobody holds it (for clean-ups that must not wait for or disturb a running pull). */
+    static java.util.Optional<Held> tryAcquire(Path lockFile) {
+        Path key = lockFile.toAbsolutePath().normalize();
+        ReentrantLock threadLock = IN_PROCESS.computeIfAbsent(key, k -> new ReentrantLock());
+        if (!threadLock.tryLock()) {
+            return java.util.Optional.empty();
+        }
+        FileChannel channel = null;
+        try {
+            Files.createDirectories(key.getParent());
+            channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock fileLock = channel.tryLock();
+            if (fileLock == null) {
+                channel.close();
+                threadLock.unlock();
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new Held(threadLock, channel, fileLock));
+        } catch (IOException e) {
+            threadLock.unlock();
+            closeQuietly(channel);
+            return java.util.Optional.empty();
+        }
+    }
+
     private static void closeQuietly(FileChannel channel) {
         if (channel != null) {
             try {

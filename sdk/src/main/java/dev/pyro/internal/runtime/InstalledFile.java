@@ -27,6 +27,16 @@ public record InstalledFile(String name, String sha256, long size, long mtimeMil
         }
     }
 
+    /** Records a file whose SHA-256 is already known (computed while it was written). */
+    static InstalledFile withHash(Path dir, String name, String sha256) {
+        Path file = dir.resolve(name);
+        try {
+            return new InstalledFile(name, sha256, Files.size(file), Files.getLastModifiedTime(file).toMillis());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot stat " + file, e);
+        }
+    }
+
     /** Why the file no longer matches the record by size and mtime, or empty when it does. */
     Optional<String> cheapProblem(Path dir) {
         Path file = dir.resolve(name);

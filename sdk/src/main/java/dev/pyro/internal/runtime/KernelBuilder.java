@@ -86,9 +86,9 @@ final class KernelBuilder {
      * Builds the kernel unless an intact one with the same key is installed (or {@code force}).
      * A concurrent build of the same kernel by another process is waited for and reused.
      */
+    @SuppressWarnings("try") // the lock is held for the block's duration, never used in it
     KernelArtifact build(boolean force, ProgressListener listener) {
         Progress progress = new Progress(listener, TASK);
-        tools.ensure(HostRequirements.union(HostRequirements.KERNEL_FETCH, HostRequirements.KERNEL_BUILD), listener);
         Desired desired = desired();
         String keyId = desired.key().id();
         Optional<KernelArtifact> existing = intact(keyId);
@@ -96,15 +96,18 @@ final class KernelBuilder {
             progress.step("kernel " + existing.get().release() + " is up to date (" + existing.get().dir() + ")");
             return existing.get();
         }
+        // Only a real build needs the compilers; a cached kernel must not install them.
+        tools.ensure(HostRequirements.union(HostRequirements.KERNEL_FETCH, HostRequirements.KERNEL_BUILD), listener);
         try (FileLocks.Held lock = FileLocks.acquire(paths.locksDir().resolve("kernel.lock"), progress, "the kernel")) {
             existing = intact(keyId);
             if (existing.isPresent() && !force) {
-                progress.step("kernel " + existing.get().release() + " was built by another pyro process");
+                progress.step("kernel " + existing.get().release() + " was just built by another pyro build; reusing it");
                 return existing.get();
             }
             // Leftovers of builds that died (we hold the lock, so nobody else is using them).
             Trees.deleteChildren(paths.buildDir(), "kernel-");
             Trees.deleteChildren(paths.kernelsDir(), ".");
+            Trees.deleteChildren(paths.sourcesDir(), ".download-");
             return buildLocked(desired, progress);
         }
     }
@@ -291,7 +294,7 @@ final class KernelBuilder {
 
     private KernelSourceFetcher fetcher() {
         return new KernelSourceFetcher(tools, paths.sourcesDir(), paths.logsDir(), settings.kernelSourceVersion(),
-                HostInfo.isRoot());
+                tools.isRoot());
     }
 
     static void copyReadOnly(Path from, Path to) throws IOException {

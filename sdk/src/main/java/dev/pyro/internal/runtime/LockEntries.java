@@ -1,5 +1,9 @@
 package dev.pyro.internal.runtime;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /** Lock entries for installed artifacts. */
 final class LockEntries {
     private LockEntries() {
@@ -22,6 +26,24 @@ final class LockEntries {
         RootfsManifest m = rootfs.manifest();
         return new RuntimeLock.Environment(m.key(), rootfs.dir().toString(), m.environmentVersion(), m.baseKey(),
                 m.packagesSha256(), m.packages().size(), rootfs.manifestFile().toString(),
-                Hashes.sha256(rootfs.manifestFile()), m.agentSha256(), m.imageSha256(), m.imageSize(), false);
+                Hashes.sha256(rootfs.manifestFile()), m.agentSha256(), m.imageSha256(), m.imageSize(), false,
+                RuntimeLock.BUILT, null, null, null, null, versions(m.packages()));
+    }
+
+    static RuntimeLock.Environment pulled(PulledEnvironment p) {
+        PulledInfo info = p.info();
+        EnvironmentConfig c = info.config();
+        InstalledFile image = info.file(EnvironmentConfig.IMAGE);
+        return new RuntimeLock.Environment(info.key(), p.dir().toString(), c.version(), c.baseKey(),
+                RootfsBuilder.packagesSha256(c.requestedPackages()), c.packages().size(), p.manifestFile().toString(),
+                info.file(EnvironmentConfig.BUILD_MANIFEST).sha256(), c.agentSha256(), image.sha256(), image.size(),
+                false, RuntimeLock.PULLED, info.reference(), info.digest(), c.kernel().release(), p.kernelSha256(),
+                versions(c.packages()));
+    }
+
+    private static Map<String, String> versions(List<PackageVersion> packages) {
+        Map<String, String> versions = new LinkedHashMap<>();
+        packages.forEach(p -> versions.put(p.name(), p.version()));
+        return versions;
     }
 }

@@ -39,8 +39,13 @@ public final class Recipes {
 
     /** The recipes packaged with this SDK (a directory in development, a jar otherwise). */
     public static Recipes fromClasspath() {
+        return fromClassLoader(Recipes.class.getClassLoader());
+    }
+
+    /** The recipes as packaged on the given class loader's classpath (a directory or a jar). */
+    static Recipes fromClassLoader(ClassLoader loader) {
         String probe = CLASSPATH_ROOT + "kernel/source.json";
-        URL url = Recipes.class.getClassLoader().getResource(probe);
+        URL url = loader.getResource(probe);
         if (url == null) {
             throw new PyroException(PyroException.Kind.INTERNAL,
                     "the runtime recipes are missing from the classpath (" + probe + "); rebuild pyro");

@@ -2,7 +2,6 @@ package dev.pyro.internal.runtime;
 
 import dev.pyro.PyroException;
 import dev.pyro.ProgressListener;
-import dev.pyro.internal.host.HostInfo;
 import dev.pyro.internal.host.HostRequirements;
 import dev.pyro.internal.host.HostTools;
 import java.io.IOException;
@@ -64,6 +63,7 @@ final class RootfsBuilder {
      * Builds the image for {@code recipe} with {@code agent} unless an intact one exists.
      * {@code force} also bootstraps the base tree again (fresh packages from the mirror).
      */
+    @SuppressWarnings("try") // the lock is held for the block's duration, never used in it
     RootfsArtifact build(EnvironmentRecipe recipe, AgentArtifact agent, boolean force, ProgressListener listener) {
         Progress progress = new Progress(listener, task(recipe));
         CacheKey key = key(recipe, agent.info().binarySha256());
@@ -72,7 +72,7 @@ final class RootfsBuilder {
             progress.step(recipe.name() + " image is up to date (" + existing.get().image() + ")");
             return existing.get();
         }
-        if (!HostInfo.isRoot()) {
+        if (!tools.isRoot()) {
             throw new PyroException(PyroException.Kind.HOST_SETUP, "building the " + recipe.name()
                     + " image needs root (mmdebstrap must create root-owned files); run it as root: sudo env"
                     + " PYRO_CACHE_DIR=" + paths.cacheDir() + " pyro runtime build-rootfs " + recipe.name());
@@ -82,7 +82,7 @@ final class RootfsBuilder {
                 progress, "the " + recipe.name() + " image")) {
             existing = intact(recipe, key.id());
             if (existing.isPresent() && !force) {
-                progress.step(recipe.name() + " image was built by another pyro process");
+                progress.step(recipe.name() + " image was just built by another pyro build; reusing it");
                 return existing.get();
             }
             Trees.deleteChildren(paths.buildDir(), "rootfs-" + recipe.directory() + "-");
@@ -98,8 +98,8 @@ final class RootfsBuilder {
 
     private RootfsArtifact buildLocked(EnvironmentRecipe recipe, AgentArtifact agent, CacheKey key, boolean force,
             Progress progress) {
-        String mirror = DebianMirror.select(settings.debianMirror(), recipe.base().suite(), Path.of("/etc/apt"));
-        BaseTreeBuilder bases = new BaseTreeBuilder(paths, tools, mirror);
+        BaseTreeBuilder bases = new BaseTreeBuilder(paths, tools,
+                DebianMirror.sources(settings.debianMirror(), recipe.base(), Path.of("/etc/apt")));
         BaseTreeInfo base = bases.ensure(recipe, force, progress);
 
         Instant started = Instant.now();
@@ -137,7 +137,8 @@ final class RootfsBuilder {
                     base.key(), recipe.base().suite(), recipe.base().variant(), base.mirror(), requested,
                     packagesSha256(requested), base.packages(), agentSha, size.contentBytes(), size.inodes(),
                     Ext4Image.uuidFor(key.id(), "fs").toString(), List.of(imageFile),
-                    finished.truncatedTo(ChronoUnit.SECONDS).toString(), Duration.between(started, finished).toSeconds());
+                    finished.truncatedTo(ChronoUnit.SECONDS).toString(), Duration.between(started, finished).toSeconds(),
+                    base.aptSources());
             Files.write(staging.resolve(RootfsManifest.FILE), Json.bytes(manifest));
             log.moveTo(staging.resolve("build.log"));
             Path target = paths.environmentDir(recipe.directory()).resolve(key.id());

@@ -24,6 +24,8 @@ import java.util.List;
  * @param files {@code rootfs.ext4}
  * @param builtAt ISO-8601 time the image was installed
  * @param buildSeconds wall time of the image build (without the base tree)
+ * @param aptSources the {@code deb} lines of the bootstrap when the recipe has extra suites
+ *     (security and point updates); empty when {@code mirror} was the only source
  */
 public record RootfsManifest(
         int schema,
@@ -44,9 +46,14 @@ public record RootfsManifest(
         String uuid,
         List<InstalledFile> files,
         String builtAt,
-        long buildSeconds) implements ComponentInfo {
+        long buildSeconds,
+        List<String> aptSources) implements ComponentInfo {
     static final String FILE = "manifest.json";
     static final String IMAGE = "rootfs.ext4";
+
+    public RootfsManifest {
+        aptSources = aptSources == null ? List.of() : List.copyOf(aptSources);
+    }
 
     /** SHA-256 of the image. */
     public String imageSha256() {

@@ -11,10 +11,12 @@ import java.util.TreeMap;
  * @param schemaVersion format version ({@value #SCHEMA_VERSION})
  * @param platform always {@code linux-x86_64} so far
  * @param updatedAt ISO-8601 time of the last change
- * @param kernel the installed kernel, or null
- * @param agent the installed agent, or null
- * @param environments installed images by environment name
- * @param capabilities proofs by capability wire name
+ * @param kernel the locally built kernel, or null
+ * @param agent the locally built agent, or null
+ * @param environments the installed image of each environment (built or pulled), by name
+ * @param capabilities the latest proof of each capability, whatever environment it used
+ * @param environmentCapabilities the proofs of each environment: environment name to
+ *     capability wire name to proof
  */
 public record RuntimeLock(
         int schemaVersion,
@@ -23,14 +25,20 @@ public record RuntimeLock(
         Kernel kernel,
         Agent agent,
         Map<String, Environment> environments,
-        Map<String, CapabilityProof> capabilities) {
+        Map<String, CapabilityProof> capabilities,
+        Map<String, Map<String, CapabilityProof>> environmentCapabilities) {
 
-    public static final int SCHEMA_VERSION = 1;
+    /** 2: environments may be pulled (with their own kernel) and carry package versions and their own proofs. */
+    public static final int SCHEMA_VERSION = 2;
 
-    /** Component id of the kernel in capability proofs. */
+    /** Component id of the kernel in capability proofs (for a pulled environment: its own kernel). */
     public static final String KERNEL = "kernel";
-    /** Component id of the agent in capability proofs. */
+    /** Component id of the agent in capability proofs (for a pulled environment: the agent in its image). */
     public static final String AGENT = "agent";
+    /** {@link Environment#source()} of an image built here. */
+    public static final String BUILT = "built";
+    /** {@link Environment#source()} of an image pulled from a registry. */
+    public static final String PULLED = "pulled";
 
     /** Component id of an environment image in capability proofs. */
     public static String rootfsId(String environment) {
@@ -40,6 +48,12 @@ public record RuntimeLock(
     public RuntimeLock {
         environments = environments == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(environments));
         capabilities = capabilities == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(capabilities));
+        Map<String, Map<String, CapabilityProof>> perEnv = new TreeMap<>();
+        if (environmentCapabilities != null) {
+            environmentCapabilities.forEach((env, proofs) -> perEnv.put(env,
+                    proofs == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(proofs))));
+        }
+        environmentCapabilities = java.util.Collections.unmodifiableMap(perEnv);
     }
 
     /**
@@ -58,28 +72,68 @@ public record RuntimeLock(
             boolean placeholder) {
     }
 
-    /** One installed environment image. */
+    /**
+     * One installed environment image.
+     *
+     * @param key the image key (built) or the first 16 hex digits of the manifest digest (pulled)
+     * @param path its directory
+     * @param source {@value #BUILT} or {@value #PULLED}; absent in schema 1 files, meaning built
+     * @param reference where a pulled image came from ({@code registry/repository:tag}), else null
+     * @param digest the OCI manifest digest of a pulled image, else null
+     * @param kernelRelease the release of a pulled environment's own kernel, else null
+     * @param kernelSha256 the sha256 of a pulled environment's own bzImage, else null (built
+     *     environments boot the lock's kernel)
+     * @param packages every package in the image with its exact version
+     */
     public record Environment(String key, String path, String version, String baseKey, String packagesSha256,
             int packageCount, String manifestPath, String manifestSha256, String agentSha256, String imageSha256,
-            long imageSize, boolean placeholder) {
+            long imageSize, boolean placeholder, String source, String reference, String digest, String kernelRelease,
+            String kernelSha256, Map<String, String> packages) {
+        public Environment {
+            packages = packages == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(packages));
+        }
+
+        /** A built image's entry (the fields of schema 1). */
+        public Environment(String key, String path, String version, String baseKey, String packagesSha256,
+                int packageCount, String manifestPath, String manifestSha256, String agentSha256, String imageSha256,
+                long imageSize, boolean placeholder) {
+            this(key, path, version, baseKey, packagesSha256, packageCount, manifestPath, manifestSha256, agentSha256,
+                    imageSha256, imageSize, placeholder, BUILT, null, null, null, null, Map.of());
+        }
+
+        public boolean pulled() {
+            return PULLED.equals(source);
+        }
     }
 
     /** A lock with nothing installed and nothing proven. */
     public static RuntimeLock empty() {
-        return new RuntimeLock(SCHEMA_VERSION, RuntimePaths.PLATFORM, null, null, null, Map.of(), Map.of());
+        return new RuntimeLock(SCHEMA_VERSION, RuntimePaths.PLATFORM, null, null, null, Map.of(), Map.of(), Map.of());
     }
 
-    /** The SHA-256 identifying a component's current artifact, or null when it is not installed. */
-    public String artifactSha256(String componentId) {
+    /**
+     * The SHA-256 identifying a component's current artifact for {@code environment}, or null
+     * when it is not installed. A pulled environment brings its own kernel and agent (inside
+     * its image); a built one uses the lock's kernel and agent.
+     */
+    public String artifactSha256(String environment, String componentId) {
+        Environment env = environment == null ? null : environments.get(environment);
+        boolean pulled = env != null && env.pulled();
         if (componentId.equals(KERNEL)) {
+            if (pulled) {
+                return env.placeholder() ? null : env.kernelSha256();
+            }
             return kernel == null || kernel.placeholder() ? null : kernel.bzimageSha256();
         }
         if (componentId.equals(AGENT)) {
+            if (pulled) {
+                return env.placeholder() ? null : env.agentSha256();
+            }
             return agent == null || agent.placeholder() ? null : agent.binarySha256();
         }
         if (componentId.startsWith("rootfs:")) {
-            Environment env = environments.get(componentId.substring("rootfs:".length()));
-            return env == null || env.placeholder() ? null : env.imageSha256();
+            Environment image = environments.get(componentId.substring("rootfs:".length()));
+            return image == null || image.placeholder() ? null : image.imageSha256();
         }
         return null;
     }
@@ -95,7 +149,7 @@ public record RuntimeLock(
             return false;
         }
         for (Map.Entry<String, String> artifact : artifacts.entrySet()) {
-            String current = artifactSha256(artifact.getKey());
+            String current = artifactSha256(proof.environment(), artifact.getKey());
             if (!Hashes.isSha256(current) || !current.equals(artifact.getValue())) {
                 return false;
             }
@@ -103,24 +157,47 @@ public record RuntimeLock(
         return true;
     }
 
+    /** The proofs recorded for {@code environment} (capability wire name to proof). */
+    public Map<String, CapabilityProof> proofsOf(String environment) {
+        return environmentCapabilities.getOrDefault(environment, Map.of());
+    }
+
     RuntimeLock withKernel(Kernel newKernel) {
-        return new RuntimeLock(schemaVersion, platform, updatedAt, newKernel, agent, environments, capabilities);
+        return new RuntimeLock(schemaVersion, platform, updatedAt, newKernel, agent, environments, capabilities,
+                environmentCapabilities);
     }
 
     RuntimeLock withAgent(Agent newAgent) {
-        return new RuntimeLock(schemaVersion, platform, updatedAt, kernel, newAgent, environments, capabilities);
+        return new RuntimeLock(schemaVersion, platform, updatedAt, kernel, newAgent, environments, capabilities,
+                environmentCapabilities);
     }
 
     RuntimeLock withEnvironment(String name, Environment env) {
         Map<String, Environment> envs = new LinkedHashMap<>(environments);
         envs.put(name, env);
-        return new RuntimeLock(schemaVersion, platform, updatedAt, kernel, agent, envs, capabilities);
+        return new RuntimeLock(schemaVersion, platform, updatedAt, kernel, agent, envs, capabilities,
+                environmentCapabilities);
     }
 
+    /** The lock without {@code name}'s image (after its directory was removed). */
+    RuntimeLock withoutEnvironment(String name) {
+        Map<String, Environment> envs = new LinkedHashMap<>(environments);
+        envs.remove(name);
+        return new RuntimeLock(schemaVersion, platform, updatedAt, kernel, agent, envs, capabilities,
+                environmentCapabilities);
+    }
+
+    /** Records {@code proof} as the latest proof of {@code capability} and as its environment's. */
     RuntimeLock withCapability(Capability capability, CapabilityProof proof) {
         Map<String, CapabilityProof> caps = new LinkedHashMap<>(capabilities);
         caps.put(capability.wireName(), proof);
-        return new RuntimeLock(schemaVersion, platform, updatedAt, kernel, agent, environments, caps);
+        Map<String, Map<String, CapabilityProof>> perEnv = new LinkedHashMap<>(environmentCapabilities);
+        if (proof.environment() != null) {
+            Map<String, CapabilityProof> own = new LinkedHashMap<>(proofsOf(proof.environment()));
+            own.put(capability.wireName(), proof);
+            perEnv.put(proof.environment(), own);
+        }
+        return new RuntimeLock(schemaVersion, platform, updatedAt, kernel, agent, environments, caps, perEnv);
     }
 
     /**
@@ -130,14 +207,27 @@ public record RuntimeLock(
     RuntimeLock normalised(String now) {
         Map<String, CapabilityProof> caps = new LinkedHashMap<>();
         for (Capability capability : Capability.values()) {
-            CapabilityProof proof = capabilities.get(capability.wireName());
-            if (proof == null) {
-                proof = new CapabilityProof(false, null, null, Map.of());
-            } else if (proof.proven() && !matches(proof)) {
-                proof = proof.withdrawn();
-            }
-            caps.put(capability.wireName(), proof);
+            caps.put(capability.wireName(), checked(capabilities.get(capability.wireName()), null));
         }
-        return new RuntimeLock(SCHEMA_VERSION, RuntimePaths.PLATFORM, now, kernel, agent, environments, caps);
+        Map<String, Map<String, CapabilityProof>> perEnv = new LinkedHashMap<>();
+        environmentCapabilities.forEach((env, proofs) -> {
+            Map<String, CapabilityProof> own = new LinkedHashMap<>();
+            for (Capability capability : Capability.values()) {
+                CapabilityProof proof = proofs.get(capability.wireName());
+                if (proof != null) {
+                    own.put(capability.wireName(), checked(proof, env));
+                }
+            }
+            perEnv.put(env, own);
+        });
+        return new RuntimeLock(SCHEMA_VERSION, RuntimePaths.PLATFORM, now, kernel, agent, environments, caps, perEnv);
+    }
+
+    private CapabilityProof checked(CapabilityProof proof, String environment) {
+        if (proof == null) {
+            return new CapabilityProof(false, null, null, Map.of());
+        }
+        boolean ownEnvironment = environment == null || environment.equals(proof.environment());
+        return proof.proven() && !(ownEnvironment && matches(proof)) ? proof.withdrawn() : proof;
     }
 }

@@ -35,6 +35,7 @@ public final class RuntimeLockStore {
     }
 
     /** Applies {@code change} to the current lock and writes the result atomically. */
+    @SuppressWarnings("try") // the lock is held for the block's duration, never used in it
     public RuntimeLock update(UnaryOperator<RuntimeLock> change) {
         try (FileLocks.Held held = FileLocks.acquire(lockFile, new Progress(ProgressListener.NONE, "runtime"),
                 "runtime.lock.json")) {

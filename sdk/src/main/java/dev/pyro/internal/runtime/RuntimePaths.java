@@ -80,6 +80,16 @@ public record RuntimePaths(Path cacheDir, Path homeDir) {
         return environmentDir(recipeDir).resolve("base");
     }
 
+    /** {@code <runtime>/environments/<recipe dir>/pulled}: images pulled from registries, by manifest digest. */
+    public Path pulledDir(String recipeDir) {
+        return environmentDir(recipeDir).resolve("pulled");
+    }
+
+    /** {@code <cache>/oci/blobs/sha256}: blobs being downloaded ({@code <hex>.partial}) or not yet unpacked. */
+    public Path ociBlobsDir() {
+        return cacheDir.resolve("oci").resolve("blobs").resolve("sha256");
+    }
+
     /** {@code <cache>/sources}: downloaded source packages. */
     public Path sourcesDir() {
         return cacheDir.resolve("sources");

@@ -51,7 +51,9 @@ class GuestClientAgentTest {
                 .redirectError(tmp.resolve("agent.log").toFile()).start();
         Process p = agent;
         return GuestClient.overStreams("pyro-agent --stdio", p.getInputStream(), p.getOutputStream(), () -> {
-                    p.getOutputStream().close(); // end of input: the agent exits and kills its commands
+                    // SIGTERM: the agent kills its commands and exits, even while it is not
+                    // reading stdin; closing the pipe instead could block behind a stuck write.
+                    p.destroy();
                     if (!p.waitFor(5, TimeUnit.SECONDS)) {
                         p.destroyForcibly();
                     }
@@ -255,6 +257,37 @@ class GuestClientAgentTest {
     }
 
     @Test
+    void cancelReturnsPromptlyEvenWhenTheAgentStoppedReading() throws Exception {
+        // The command never reads stdin: past 8 MiB queued the agent stops reading the whole
+        // connection (its flow control), the host's queue fills, and a SIGNAL cannot get
+        // through. cancel() must still return at once and await() within the cancel grace.
+        Execution e = client.start(ExecRequest.of("sleep", "60").withStdin(true), new Capture());
+        Thread pump = new Thread(() -> {
+            byte[] chunk = new byte[64 * 1024];
+            try (var stdin = e.stdin()) {
+                for (int i = 0; i < 1024; i++) { // 64 MiB: more than every buffer on the way
+                    stdin.write(chunk);
+                }
+            } catch (Exception ignored) {
+                // the connection is closed at the end of the test
+            }
+        });
+        pump.setDaemon(true);
+        pump.start();
+        Thread.sleep(1500);
+        long start = System.nanoTime();
+        e.cancel();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(100));
+        try {
+            ExecResult r = e.await(); // the kill got through after all
+            assertThat(r.signal()).isEqualTo(9);
+        } catch (PyroException cancelled) {
+            assertThat(cancelled.kind()).isEqualTo(PyroException.Kind.CANCELLED);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(GuestClient.CANCEL_GRACE.plusSeconds(1));
+    }
+
+    @Test
     void interruptingTheWaiterKillsTheCommandAndKeepsTheConnection() throws Exception {
         Thread waiter = Thread.currentThread();
         Thread interrupter = new Thread(() -> {
@@ -279,11 +312,14 @@ class GuestClientAgentTest {
         int n = 4;
         CountDownLatch started = new CountDownLatch(n);
         ExecutorService pool = Executors.newFixedThreadPool(n);
+        List<Execution> running = java.util.Collections.synchronizedList(new ArrayList<>());
         try {
             List<Future<Throwable>> calls = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 calls.add(pool.submit(() -> {
                     Execution e = client.start(ExecRequest.of("sleep", "60"), new Capture());
+                    running.add(e);
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> e.pid().isPresent());
                     started.countDown();
                     try {
                         e.await();
@@ -310,6 +346,10 @@ class GuestClientAgentTest {
             assertThatThrownBy(() -> sh("true", new Capture())).isInstanceOf(PyroException.class);
         } finally {
             pool.shutdownNow();
+            // The SIGKILLed agent could not kill its commands: they are orphans on this host now.
+            for (Execution e : running) {
+                e.pid().ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+            }
         }
     }
 
@@ -363,6 +403,36 @@ class GuestClientAgentTest {
         }
         assertThat(HexFormat.of().formatHex(sha.digest())).isEqualTo(HexFormat.of().formatHex(expected.digest()));
         System.err.printf("100 MB over --stdio in %.2f s (%.0f MB/s)%n", seconds, 100 / seconds);
+    }
+
+    @Test
+    void aSlowListenerSlowsTheGuestInsteadOfFillingTheHeap() throws Exception {
+        AtomicLong bytes = new AtomicLong();
+        AtomicLong maxBuffered = new AtomicLong();
+        Execution[] self = new Execution[1];
+        OutputListener slow = new OutputListener() {
+            @Override
+            public void onStdout(byte[] data, int offset, int length) {
+                bytes.addAndGet(length);
+                maxBuffered.accumulateAndGet(self[0].bufferedBytes(), Math::max);
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void onStderr(byte[] data, int offset, int length) {
+            }
+        };
+        self[0] = client.start(ExecRequest.of("head", "-c", "40000000", "/dev/zero"), slow);
+        assertThat(self[0].await().exitCode()).isZero();
+        assertThat(bytes.get()).isEqualTo(40_000_000L);
+        // The reader stopped at the budget (the rest waited in the pipe and the agent), and the
+        // budget was really reached: the back-pressure path ran.
+        assertThat(maxBuffered.get()).isLessThanOrEqualTo(GuestClient.OUTPUT_BUDGET)
+                .isGreaterThan(GuestClient.OUTPUT_BUDGET / 2);
     }
 
     @Test

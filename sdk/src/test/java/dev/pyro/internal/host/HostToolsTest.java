@@ -111,6 +111,14 @@ class HostToolsTest {
     }
 
     @Test
+    void aCaptureTimeoutKillsACommandThatPrintsNothingAndNeverExits() {
+        long start = System.nanoTime();
+        Exec.Result result = Exec.capture(List.of("sleep", "60"), null, Map.of(), java.time.Duration.ofMillis(300));
+        assertThat(result.exitCode()).isEqualTo(-1);
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(10_000);
+    }
+
+    @Test
     void interruptingAStreamedCommandKillsItAndItsChildren() throws Exception {
         Path pidFile = logs.resolve("child.pid");
         Thread runner = new Thread(() -> {

@@ -69,6 +69,6 @@ class CacheKeysTest {
         EnvironmentRecipe.Base b = env.base();
         return new EnvironmentRecipe(env.name(), env.description(), env.version(), env.directory(),
                 new EnvironmentRecipe.Base(b.distribution(), b.suite(), b.variant(), b.components(), packages,
-                        b.dpkgPathExclude(), b.dpkgPathInclude(), b.hooks()), env.image());
+                        b.dpkgPathExclude(), b.dpkgPathInclude(), b.hooks(), b.extraSuites()), env.image());
     }
 }

@@ -28,6 +28,7 @@ class FileLocksTest {
             List<ProgressEvent> events = new CopyOnWriteArrayList<>();
             long start = System.nanoTime();
             try (FileLocks.Held held = FileLocks.acquire(lock, new Progress(events::add, "kernel"), "the kernel")) {
+                assertThat(held).isNotNull();
                 assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThan(500);
             }
             assertThat(events).extracting(ProgressEvent::message)
@@ -45,6 +46,7 @@ class FileLocksTest {
         CountDownLatch release = new CountDownLatch(1);
         Thread first = new Thread(() -> {
             try (FileLocks.Held h = FileLocks.acquire(lock, new Progress(e -> { }, "t"), "x")) {
+                assertThat(h).isNotNull();
                 held.countDown();
                 release.await();
             } catch (InterruptedException e) {
@@ -56,6 +58,7 @@ class FileLocksTest {
         List<ProgressEvent> events = new CopyOnWriteArrayList<>();
         Thread second = new Thread(() -> {
             try (FileLocks.Held h = FileLocks.acquire(lock, new Progress(events::add, "t"), "x")) {
+                assertThat(h).isNotNull();
                 events.add(ProgressEvent.of("t", "acquired"));
             }
         });

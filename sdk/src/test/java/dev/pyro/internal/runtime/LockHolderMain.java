@@ -8,6 +8,7 @@ public final class LockHolderMain {
     private LockHolderMain() {
     }
 
+    @SuppressWarnings("try") // the lock is held for the block's duration, never used in it
     public static void main(String[] args) throws Exception {
         try (FileLocks.Held held = FileLocks.acquire(Path.of(args[0]), new Progress(ProgressListener.NONE, "t"), "x")) {
             System.out.println("locked");

@@ -49,26 +49,56 @@ class RecipesTest {
                 .isInstanceOfSatisfying(PyroException.class, e -> {
                     assertThat(e.kind()).isEqualTo(PyroException.Kind.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).isEqualTo("unknown environment 'debian:13'; known environments: "
-                            + "debian:12-base");
+                            + "debian:12, debian:12-base, debian:12-build");
                 });
+    }
+
+    @Test
+    void packagedCatalogHasThreeEnvironmentsWithSecurityUpdates() {
+        Recipes recipes = Recipes.fromClasspath();
+        assertThat(recipes.environments()).extracting(EnvironmentRecipe::name)
+                .containsExactly("debian:12", "debian:12-base", "debian:12-build");
+        assertThat(recipes.environment("debian:12").base().packages())
+                .containsExactly("procps", "git", "ca-certificates", "curl");
+        assertThat(recipes.environment("debian:12-build").base().packages())
+                .containsExactly("procps", "git", "ca-certificates", "curl", "build-essential", "make", "pkg-config",
+                        "python3");
+        for (EnvironmentRecipe env : recipes.environments()) {
+            assertThat(env.base().extraSuites()).as(env.name()).containsExactly("bookworm-updates", "bookworm-security");
+        }
+    }
+
+    @Test
+    void extraSuitesBecomeDebLinesWithTheSecurityArchive() throws Exception {
+        EnvironmentRecipe env = Recipes.fromClasspath().environment("debian:12");
+        Path apt = Files.createDirectories(dir.resolve("apt"));
+        assertThat(DebianMirror.sources(java.util.Optional.of("http://mirror.example/debian"), env.base(), apt))
+                .containsExactly("deb http://mirror.example/debian bookworm main",
+                        "deb http://mirror.example/debian bookworm-updates main",
+                        "deb http://deb.debian.org/debian-security bookworm-security main");
+        Files.writeString(apt.resolve("sources.list"), "deb http://local/debian bookworm main\n"
+                + "deb http://local/debian bookworm-updates main\n"
+                + "deb http://local/security bookworm-security main\n");
+        assertThat(DebianMirror.sources(java.util.Optional.empty(), env.base(), apt))
+                .containsExactly("deb http://local/debian bookworm main", "deb http://local/debian bookworm-updates main",
+                        "deb http://local/security bookworm-security main");
     }
 
     @Test
     void aNewEnvironmentIsJustANewRecipeDirectory() throws Exception {
         Path root = TestRecipes.copyWithAgent(dir.resolve("recipes"), "int main(void) { return 0; }\n");
-        Path env = root.resolve("environments/debian-12");
+        Path env = root.resolve("environments/debian-12-tools");
         Files.createDirectories(env);
         Files.writeString(env.resolve("environment.json"), Files.readString(
                 root.resolve("environments/debian-12-base/environment.json"))
-                .replace("\"debian:12-base\"", "\"debian:12\"")
-                .replace("Minimal Debian 12 for shell and core Unix tools.",
-                        "Debian 12 with Git preinstalled for common agent workflows."));
-        Files.writeString(env.resolve("packages.txt"), "git\nca-certificates\ncurl # for downloads\n");
+                .replace("\"debian:12-base\"", "\"debian:12-tools\"")
+                .replace("Minimal Debian 12 for shell and core Unix tools.", "Debian 12 with jq."));
+        Files.writeString(env.resolve("packages.txt"), "jq\nca-certificates # for downloads\n");
         Recipes recipes = Recipes.fromDirectory(root);
         assertThat(recipes.environments()).extracting(EnvironmentRecipe::name)
-                .containsExactly("debian:12", "debian:12-base");
-        assertThat(recipes.environment("debian:12").base().packages()).containsExactly("git", "ca-certificates", "curl");
-        assertThat(BaseTreeBuilder.key(recipes.environment("debian:12")).id())
+                .containsExactly("debian:12", "debian:12-base", "debian:12-build", "debian:12-tools");
+        assertThat(recipes.environment("debian:12-tools").base().packages()).containsExactly("jq", "ca-certificates");
+        assertThat(BaseTreeBuilder.key(recipes.environment("debian:12-tools")).id())
                 .isNotEqualTo(BaseTreeBuilder.key(recipes.environment("debian:12-base")).id());
     }
 
@@ -109,6 +139,28 @@ class RecipesTest {
         AgentSources sources = Recipes.fromClasspath().agentSources();
         if (!sources.isEmpty()) {
             assertThat(sources.files()).extracting(AgentSources.SourceFile::path).contains("Makefile");
+        }
+    }
+
+    @Test
+    void recipesAreReadFromAJarToo() throws Exception {
+        Path jar = dir.resolve("sdk.jar");
+        Path packaged = TestRecipes.packaged();
+        Path classpathRoot = packaged.getParent().getParent().getParent().getParent();
+        try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(jar));
+                var walk = Files.walk(packaged)) {
+            for (Path file : walk.filter(Files::isRegularFile).toList()) {
+                out.putNextEntry(new java.util.zip.ZipEntry(classpathRoot.relativize(file).toString()));
+                out.write(Files.readAllBytes(file));
+                out.closeEntry();
+            }
+        }
+        try (var loader = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()}, null)) {
+            Recipes fromJar = Recipes.fromClassLoader(loader);
+            assertThat(fromJar.root().getFileSystem()).isNotEqualTo(java.nio.file.FileSystems.getDefault());
+            assertThat(fromJar.environment("debian:12-base").base().packages()).containsExactly("procps");
+            assertThat(fromJar.kernelFragment().sha256()).isEqualTo(Recipes.fromClasspath().kernelFragment().sha256());
+            assertThat(fromJar.agentSources().sha256()).isEqualTo(Recipes.fromClasspath().agentSources().sha256());
         }
     }
 }

@@ -46,7 +46,8 @@ class RuntimeStatusTest {
     @Test
     void anEmptyCacheIsMissingEverythingAndProvesNothing() {
         RuntimeStatus status = runtime.status(false, ProgressListener.NONE);
-        assertThat(status.components()).extracting(ComponentStatus::id).containsExactly("kernel", "agent", "rootfs:" + ENV);
+        assertThat(status.components()).extracting(ComponentStatus::id).containsExactly("kernel", "agent",
+                "rootfs:debian:12", "rootfs:debian:12-base", "rootfs:debian:12-build");
         assertThat(status.components()).allMatch(c -> c.state() == ComponentState.MISSING);
         assertThat(status.capabilities()).containsOnlyKeys(Capability.values()).doesNotContainValue(true);
         assertThatThrownBy(() -> runtime.resolve(ENV, ProgressListener.NONE))
@@ -56,14 +57,17 @@ class RuntimeStatusTest {
                             + " kernel is missing (not built); run: pyro runtime materialize");
                 });
         assertThatThrownBy(() -> runtime.resolve("nope", ProgressListener.NONE))
-                .hasMessage("unknown environment 'nope'; known environments: debian:12-base");
+                .hasMessage("unknown environment 'nope'; known environments: debian:12, debian:12-base, debian:12-build");
     }
 
     @Test
     void installedComponentsResolveAndACapabilityNeedsAProof() throws Exception {
         install("agent-v1");
         RuntimeStatus status = runtime.status(false, ProgressListener.NONE);
-        assertThat(status.allReady()).as(status.toString()).isTrue();
+        assertThat(status.components()).filteredOn(c -> List.of("kernel", "agent", "rootfs:" + ENV).contains(c.id()))
+                .hasSize(3).allMatch(ComponentStatus::ready);
+        assertThat(status.environment(ENV).orElseThrow().isInstalled()).isTrue();
+        assertThat(status.environment("debian:12").orElseThrow().isInstalled()).isFalse();
         assertThat(status.capabilities()).doesNotContainValue(true);
 
         ResolvedRuntime resolved = runtime.resolve(ENV, ProgressListener.NONE);
@@ -76,7 +80,7 @@ class RuntimeStatusTest {
         assertThat(flags).containsEntry(Capability.VM_BOOT, true).containsEntry(Capability.GUEST_EXEC, false)
                 .containsEntry(Capability.GUEST_NETWORK, false);
         String json = Files.readString(paths.lockFile());
-        assertThat(json).contains("\"schema_version\" : 1", "\"platform\" : \"linux-x86_64\"", "\"vm_boot\"",
+        assertThat(json).contains("\"schema_version\" : 2", "\"platform\" : \"linux-x86_64\"", "\"vm_boot\"",
                 "\"guest_network\"", "\"proven\" : true", "\"bzimage_sha256\" : \"" + resolved.kernelSha256() + "\"");
     }
 
@@ -138,8 +142,8 @@ class RuntimeStatusTest {
         Files.writeString(recipesDir.resolve("kernel/microvm.config"),
                 Files.readString(recipesDir.resolve("kernel/microvm.config")) + "CONFIG_PRINTK_TIME=y\n");
         RuntimeStatus status = runtime.status(false, ProgressListener.NONE);
-        assertThat(status.components()).extracting(ComponentStatus::state)
-                .containsExactly(ComponentState.STALE, ComponentState.STALE, ComponentState.STALE);
+        assertThat(List.of("kernel", "agent", "rootfs:" + ENV)).allSatisfy(id ->
+                assertThat(status.component(id).orElseThrow().state()).isEqualTo(ComponentState.STALE));
         assertThat(status.capabilities()).containsEntry(Capability.VM_BOOT, false);
     }
 
@@ -155,7 +159,39 @@ class RuntimeStatusTest {
         CapabilityProof proof = new CapabilityProof(true, "2026-01-01T00:00:00Z", ENV,
                 Map.of("kernel", "a".repeat(64), "agent", "b".repeat(64)));
         assertThat(real.matches(proof)).isFalse();
-        assertThat(RuntimeInspector.capabilities(real, List.of())).doesNotContainValue(true);
+        assertThat(RuntimeInspector.flags(real, Map.of("vm_boot", proof), List.of())).doesNotContainValue(true);
+    }
+
+    @Test
+    void eachEnvironmentIsProvenOnItsOwn() throws Exception {
+        install("agent-v1");
+        installImage(runtime.lockStore().read().agent() == null ? null : new AgentArtifact(Path.of(runtime.lockStore().read().agent().path()), Json.read(Path.of(runtime.lockStore().read().agent().path()).resolve(AgentInfo.FILE), AgentInfo.class)), "debian:12");
+        ResolvedRuntime base = runtime.resolve(ENV, ProgressListener.NONE);
+        ResolvedRuntime git = runtime.resolve("debian:12", ProgressListener.NONE);
+        runtime.recordCapability(Capability.VM_BOOT, base);
+        runtime.recordCapability(Capability.GUEST_EXEC, base);
+        assertThat(runtime.proven(base)).isTrue();
+        // Same kernel and agent, another image: another environment's proof does not count.
+        assertThat(runtime.proven(git)).isFalse();
+        RuntimeStatus status = runtime.status(false, ProgressListener.NONE);
+        assertThat(status.capabilitiesOf(ENV)).containsEntry(Capability.VM_BOOT, true).containsEntry(Capability.GUEST_EXEC, true);
+        assertThat(status.capabilitiesOf("debian:12")).doesNotContainValue(true);
+        assertThat(status.capabilities()).containsEntry(Capability.GUEST_EXEC, true);
+
+        runtime.recordCapability(Capability.VM_BOOT, git);
+        runtime.recordCapability(Capability.GUEST_EXEC, git);
+        assertThat(runtime.proven(git)).isTrue();
+        assertThat(runtime.proven(base)).isTrue();
+        RuntimeLock lock = runtime.lockStore().read();
+        assertThat(lock.proofsOf("debian:12").get("vm_boot").artifacts())
+                .containsEntry("rootfs:debian:12", git.imageSha256()).containsEntry("kernel", git.kernelSha256());
+        assertThat(lock.environments().get("debian:12").source()).isEqualTo(RuntimeLock.BUILT);
+        assertThat(lock.environments().get("debian:12").packages()).containsEntry("bash", "5.2");
+
+        // A new image of debian:12 withdraws its proofs, not debian:12-base's.
+        Files.setLastModifiedTime(git.rootImage(), FileTime.fromMillis(1_000));
+        assertThat(runtime.proven(base)).isTrue();
+        assertThat(runtime.status(false, ProgressListener.NONE).capabilitiesOf("debian:12")).doesNotContainValue(true);
     }
 
     @Test
@@ -220,16 +256,20 @@ class RuntimeStatusTest {
     }
 
     private void installImage(AgentArtifact agent) throws Exception {
-        EnvironmentRecipe env = recipes.environment(ENV);
+        installImage(agent, ENV);
+    }
+
+    private void installImage(AgentArtifact agent, String name) throws Exception {
+        EnvironmentRecipe env = recipes.environment(name);
         CacheKey key = RootfsBuilder.key(env, agent.info().binarySha256());
         Path rdir = Files.createDirectories(paths.environmentDir(env.directory()).resolve(key.id()));
-        Files.writeString(rdir.resolve("rootfs.ext4"), "image bytes");
-        RootfsManifest manifest = new RootfsManifest(1, ENV, env.version(), key.id(), key.canonical(),
+        Files.writeString(rdir.resolve("rootfs.ext4"), "image bytes of " + name);
+        RootfsManifest manifest = new RootfsManifest(1, name, env.version(), key.id(), key.canonical(),
                 BaseTreeBuilder.key(env).id(), "bookworm", "minbase", "http://m", env.base().packages(),
                 RootfsBuilder.packagesSha256(env.base().packages()), List.of(new PackageVersion("bash", "5.2", "amd64")),
                 agent.info().binarySha256(), 11, 1, "uuid", List.of(InstalledFile.record(rdir, "rootfs.ext4")),
-                "2026-01-01T00:00:00Z", 1);
+                "2026-01-01T00:00:00Z", 1, List.of());
         Files.write(rdir.resolve(RootfsManifest.FILE), Json.bytes(manifest));
-        runtime.lockStore().update(l -> l.withEnvironment(ENV, LockEntries.environment(new RootfsArtifact(rdir, manifest))));
+        runtime.lockStore().update(l -> l.withEnvironment(name, LockEntries.environment(new RootfsArtifact(rdir, manifest))));
     }
 }

@@ -38,6 +38,49 @@ public record QemuBinary(Path path, String version, String versionLine) {
         return new QemuBinary(path, null, null).withVersion();
     }
 
+    /**
+     * As {@link #locate(Map)}, but remembers the version in {@code cacheFile}, keyed by the
+     * binary's path, size and modification time: asking QEMU costs a process start on every
+     * pyro command otherwise.
+     */
+    public static QemuBinary locate(Map<String, String> env, Path cacheFile) {
+        Path path = find(env);
+        String key;
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(path,
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            key = path + "|" + a.size() + "|" + a.lastModifiedTime().toMillis();
+        } catch (IOException e) {
+            return new QemuBinary(path, null, null).withVersion();
+        }
+        java.util.Properties cached = new java.util.Properties();
+        try (java.io.InputStream in = Files.newInputStream(cacheFile)) {
+            cached.load(in);
+            if (key.equals(cached.getProperty("key")) && cached.getProperty("version") != null) {
+                return new QemuBinary(path, cached.getProperty("version"), cached.getProperty("versionLine", ""));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // no or damaged cache: ask QEMU
+        }
+        QemuBinary fresh = new QemuBinary(path, null, null).withVersion();
+        java.util.Properties out = new java.util.Properties();
+        out.setProperty("key", key);
+        out.setProperty("version", fresh.version());
+        out.setProperty("versionLine", fresh.versionLine());
+        try {
+            Files.createDirectories(cacheFile.getParent());
+            Path tmp = Files.createTempFile(cacheFile.getParent(), ".qemu-version", ".tmp");
+            try (java.io.OutputStream o = Files.newOutputStream(tmp)) {
+                out.store(o, "qemu-system-x86_64 --version, cached by pyro");
+            }
+            Files.move(tmp, cacheFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // caching is an optimisation only
+        }
+        return fresh;
+    }
+
     private static Path find(Map<String, String> env) {
         String override = env.get(ENV_OVERRIDE);
         if (override != null && !override.isBlank()) {

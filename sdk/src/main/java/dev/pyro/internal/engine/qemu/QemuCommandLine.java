@@ -19,6 +19,14 @@ public final class QemuCommandLine {
     }
 
     /**
+     * The virtio-serial port name of agent port {@code port}: {@code org.pyro.agent} for 0,
+     * {@code org.pyro.agent.N} for the others (each an independent connection to the agent).
+     */
+    public static String agentPortName(int port) {
+        return port == 0 ? AGENT_PORT : AGENT_PORT + "." + port;
+    }
+
+    /**
      * Tunables measured in docs/engines.md; the defaults are what the engine uses.
      *
      * @param quiet pass {@code quiet} (the kernel prints only warnings and panics: less serial
@@ -34,8 +42,16 @@ public final class QemuCommandLine {
             extraKernelArgs = List.copyOf(extraKernelArgs);
         }
 
+        /**
+         * TCG's CPU model: every feature QEMU emulates (so x86-64-v3 software runs) except
+         * ERMS and FSRM. With those, glibc and the kernel copy memory with {@code rep movsb},
+         * which TCG emulates slowly: moving output through a pipe and the channel measured 3x
+         * slower (docs/engines.md).
+         */
+        public static final String TCG_CPU = "max,-erms,-fsrm";
+
         public static Tuning defaults() {
-            return new Tuning(true, "max", 0, List.of());
+            return new Tuning(true, TCG_CPU, 0, List.of());
         }
     }
 
@@ -89,9 +105,15 @@ public final class QemuCommandLine {
                 + ",format=raw,if=none,id=data,discard=unmap", "-device", "virtio-blk-device,drive=data")));
         cmd.addAll(List.of("-chardev", "file,id=console,path=" + opt(files.consoleLog().toString()),
                 "-serial", "chardev:console"));
-        cmd.addAll(List.of("-device", "virtio-serial-device,max_ports=2",
-                "-chardev", "socket,id=agent,server=on,wait=off,path=" + opt(files.agentSocket().toString()),
-                "-device", "virtserialport,chardev=agent,name=" + AGENT_PORT));
+        // Port 0 of a virtio-serial device is reserved for a console, so N ports need max_ports N+1.
+        int ports = files.agentSockets().size();
+        cmd.addAll(List.of("-device", "virtio-serial-device,max_ports=" + (ports + 1)));
+        for (int port = 0; port < ports; port++) {
+            String chardev = port == 0 ? "agent" : "agent" + port;
+            cmd.addAll(List.of("-chardev", "socket,id=" + chardev + ",server=on,wait=off,path="
+                    + opt(files.agentSockets().get(port).toString()),
+                    "-device", "virtserialport,chardev=" + chardev + ",name=" + agentPortName(port)));
+        }
         cmd.addAll(List.of("-chardev", "socket,id=qmp,server=on,wait=off,path=" + opt(files.qmpSocket().toString()),
                 "-mon", "chardev=qmp,mode=control"));
         return cmd;

@@ -4,7 +4,9 @@ import dev.pyro.Accel;
 import dev.pyro.ProgressEvent;
 import dev.pyro.ProgressListener;
 import dev.pyro.PyroException;
-import dev.pyro.internal.engine.Engine;
+import dev.pyro.internal.engine.AgentConnection;
+import dev.pyro.internal.engine.PersistentEngine;
+import dev.pyro.internal.engine.PersistentVmRef;
 import dev.pyro.internal.engine.VmSpec;
 import dev.pyro.internal.guest.GuestClient;
 import dev.pyro.internal.guest.HelloInfo;
@@ -27,13 +29,14 @@ import java.util.Optional;
  * (TCG). The guest agent is reached over a virtio-serial port whose host side is a unix socket;
  * QEMU itself is controlled over QMP. See docs/engines.md.
  */
-public final class QemuEngine implements Engine {
+public final class QemuEngine implements PersistentEngine {
     /** Longest wait for QMP's greeting and capabilities negotiation. */
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(5);
 
     private final QemuBinary qemu;
     private final QemuCommandLine.Tuning tuning;
     private final Duration execGrace;
+    private final PersistentQemuVms persistent;
 
     public QemuEngine(QemuBinary qemu) {
         this(qemu, QemuCommandLine.Tuning.defaults(), GuestClient.DEFAULT_EXEC_GRACE);
@@ -47,6 +50,7 @@ public final class QemuEngine implements Engine {
         this.qemu = Objects.requireNonNull(qemu, "qemu");
         this.tuning = Objects.requireNonNull(tuning, "tuning");
         this.execGrace = Objects.requireNonNull(execGrace, "execGrace");
+        this.persistent = new PersistentQemuVms(this, execGrace);
     }
 
     @Override
@@ -59,18 +63,86 @@ public final class QemuEngine implements Engine {
     }
 
     /**
+     * Boots a VM that outlives this JVM: QEMU runs in its own session (no parent-death signal),
+     * its logs and console stay in the run directory, and every agent port of {@code spec} gets
+     * a socket. The caller gets the first connection (port 0). The agent must confirm that the
+     * overlay's upper layer is on the writable disk (see {@link #requireUpperDisk}).
+     */
+    @Override
+    public Booted bootPersistent(VmSpec spec, ProgressListener progress) {
+        return persistent.boot(spec, progress);
+    }
+
+    /**
+     * Whether persistent boots fail when the agent does not report
+     * {@link HelloInfo#FEATURE_UPPER_DISK} (default: yes). Agents before the multi-port release
+     * never report it; turn the check off only to boot such an image.
+     */
+    public QemuEngine requireUpperDisk(boolean require) {
+        persistent.requireUpperDisk(require);
+        return this;
+    }
+
+    @Override
+    public java.util.Optional<PersistentVmRef> lastSpawned(Path runDir) {
+        return persistent.lastSpawned(runDir);
+    }
+
+    @Override
+    public boolean isAlive(PersistentVmRef ref) {
+        return persistent.isAlive(ref);
+    }
+
+    @Override
+    public AgentConnection attach(PersistentVmRef ref, Duration wait) {
+        return persistent.attach(ref, wait);
+    }
+
+    @Override
+    public StopOutcome stop(PersistentVmRef ref, Duration timeout) {
+        return persistent.stop(ref, timeout);
+    }
+
+    @Override
+    public void kill(PersistentVmRef ref) {
+        persistent.kill(ref);
+    }
+
+    @Override
+    public void removeRuntimeFiles(PersistentVmRef ref) {
+        persistent.removeRuntimeFiles(ref);
+    }
+
+    @Override
+    public String describeExit(PersistentVmRef ref) {
+        return persistent.describeExit(ref);
+    }
+
+    /**
      * Boots the VM and returns once its agent answered HELLO. On failure QEMU is killed, the
      * sockets are removed, and the {@code VM_FAILED} message names the telling console (or QEMU)
      * line, the fix, and the console log.
      */
     @Override
     public QemuVm boot(VmSpec spec, ProgressListener progress) {
+        return boot(spec, progress, null, null);
+    }
+
+    /**
+     * @param port0Lock released when the connection to agent port 0 ends (persistent VMs hold
+     *     that port's lock from the start); null for none
+     * @param spawned called with the run files and QEMU's pid as soon as QEMU runs, before the
+     *     guest booted (persistent VMs record themselves there, so that a process that finds
+     *     the boot interrupted can find the QEMU); if it throws, the boot fails; null for none
+     */
+    QemuVm boot(VmSpec spec, ProgressListener progress, PortLocks.Held port0Lock,
+            java.util.function.BiConsumer<VmFiles, Long> spawned) {
         checkInputs(spec);
         long start = System.nanoTime();
         long deadline = start + spec.bootTimeout().toNanos();
         VmFiles files;
         try {
-            files = VmFiles.create(spec.runDir(), spec.id());
+            files = VmFiles.create(spec.runDir(), spec.id(), spec.agentPorts());
         } catch (IOException e) {
             throw new PyroException(PyroException.Kind.HOST_SETUP, "cannot prepare the run directory " + spec.runDir()
                     + " of VM " + spec.id() + ": " + e.getMessage() + "; check its permissions and free space", e);
@@ -95,10 +167,20 @@ public final class QemuEngine implements Engine {
             EphemeralReaper.register(vm);
         }
         try {
+            if (spawned != null) {
+                spawned.accept(files, vmm.pid());
+            }
             SocketChannel agent = connectWhenListening(files.agentSocket(), vmm, deadline);
             QmpClient qmp = QmpClient.connect(connectWhenListening(files.qmpSocket(), vmm, deadline),
                     min(QMP_TIMEOUT, left(deadline)));
-            GuestClient guest = new GuestClient("the guest agent of VM " + spec.id(), agent, agent, agent, execGrace);
+            AutoCloseable transport = port0Lock == null ? agent : () -> {
+                try {
+                    agent.close();
+                } finally {
+                    port0Lock.close(); // only once the socket is closed may another client take the port
+                }
+            };
+            GuestClient guest = new GuestClient("the guest agent of VM " + spec.id(), agent, agent, transport, execGrace);
             vm.attach(guest, qmp);
             guest.setDiagnostics(vm::diagnostics);
             progress.onProgress(ProgressEvent.of("boot", "waiting for the guest agent of VM " + spec.id()));

@@ -90,6 +90,18 @@ public final class QemuVm implements RunningVm {
         return q != null && q.isOpen() ? Optional.of(q) : Optional.empty();
     }
 
+    /**
+     * Closes this process's QMP connection (QEMU serves one QMP client at a time; a persistent
+     * VM's QMP must be free for the processes that control it later).
+     */
+    void releaseQmp() {
+        QmpClient q = qmp;
+        qmp = null;
+        if (q != null) {
+            q.close();
+        }
+    }
+
     public boolean isAlive() {
         return vmm.isAlive();
     }

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -18,27 +20,60 @@ import java.util.Optional;
  * @param runDir the VM's run directory
  * @param consoleLog the guest's serial console (kernel log, agent messages)
  * @param qemuLog QEMU's own stdout and stderr
- * @param agentSocket QEMU's listening socket for the guest agent's virtio-serial port
+ * @param agentSockets QEMU's listening sockets for the guest agent's virtio-serial ports, one per
+ *     port: {@code agent.sock} for {@code org.pyro.agent}, {@code agent.N.sock} for
+ *     {@code org.pyro.agent.N}
  * @param qmpSocket QEMU's QMP listening socket
  * @param privateSocketDir the short directory holding the sockets, if one was needed
  */
-public record VmFiles(Path runDir, Path consoleLog, Path qemuLog, Path agentSocket, Path qmpSocket,
+public record VmFiles(Path runDir, Path consoleLog, Path qemuLog, List<Path> agentSockets, Path qmpSocket,
         Optional<Path> privateSocketDir) {
     /** Longest unix socket path (sun_path is 108 bytes with the terminating NUL). */
     public static final int MAX_SOCKET_PATH = 107;
 
-    /** Creates the run directory (and the short socket directory if needed); removes stale sockets. */
+    public VmFiles {
+        agentSockets = List.copyOf(agentSockets);
+        if (agentSockets.isEmpty()) {
+            throw new IllegalArgumentException("a VM needs at least one agent socket");
+        }
+    }
+
+    /** The first agent port's socket ({@code org.pyro.agent}). */
+    public Path agentSocket() {
+        return agentSockets.get(0);
+    }
+
+    /** The socket file name of agent port {@code port} (0: {@code org.pyro.agent}). */
+    public static String agentSocketName(int port) {
+        return port == 0 ? "agent.sock" : "agent." + port + ".sock";
+    }
+
+    /** Creates the files of a VM with one agent port. */
     public static VmFiles create(Path runDir, String vmId) throws IOException {
+        return create(runDir, vmId, 1);
+    }
+
+    /**
+     * Creates the run directory (and the short socket directory if needed); removes stale sockets.
+     *
+     * @param agentPorts number of agent ports (one socket each)
+     */
+    public static VmFiles create(Path runDir, String vmId, int agentPorts) throws IOException {
         Path dir = runDir.toAbsolutePath().normalize();
         Files.createDirectories(dir);
         Path socketDir = dir;
         Optional<Path> privateDir = Optional.empty();
-        if (tooLong(dir.resolve("agent.sock")) || tooLong(dir.resolve("qmp.sock"))) {
+        String longest = agentSocketName(agentPorts - 1);
+        if (tooLong(dir.resolve(longest)) || tooLong(dir.resolve("qmp.sock"))) {
             privateDir = Optional.of(privateSocketDir(vmId));
             socketDir = privateDir.get();
         }
-        VmFiles files = new VmFiles(dir, dir.resolve("console.log"), dir.resolve("qemu.log"),
-                socketDir.resolve("agent.sock"), socketDir.resolve("qmp.sock"), privateDir);
+        List<Path> agents = new ArrayList<>();
+        for (int port = 0; port < agentPorts; port++) {
+            agents.add(socketDir.resolve(agentSocketName(port)));
+        }
+        VmFiles files = new VmFiles(dir, dir.resolve("console.log"), dir.resolve("qemu.log"), agents,
+                socketDir.resolve("qmp.sock"), privateDir);
         files.deleteSockets();
         return files;
     }
@@ -62,14 +97,16 @@ public record VmFiles(Path runDir, Path consoleLog, Path qemuLog, Path agentSock
         }
         Path dir = base.resolve(vmId);
         Files.createDirectories(dir);
-        if (tooLong(dir.resolve("agent.sock"))) {
+        if (tooLong(dir.resolve(agentSocketName(dev.pyro.internal.engine.VmSpec.MAX_AGENT_PORTS - 1)))) {
             throw new IOException("VM id '" + vmId + "' is too long for a unix socket path under " + base);
         }
         return dir;
     }
 
     private void deleteSockets() {
-        for (Path p : new Path[] {agentSocket, qmpSocket}) {
+        List<Path> all = new ArrayList<>(agentSockets);
+        all.add(qmpSocket);
+        for (Path p : all) {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException e) {

@@ -20,7 +20,7 @@ class QemuCommandLineTest {
 
     static VmFiles files() {
         Path dir = Path.of("/run/vms/abc");
-        return new VmFiles(dir, dir.resolve("console.log"), dir.resolve("qemu.log"), dir.resolve("agent.sock"),
+        return new VmFiles(dir, dir.resolve("console.log"), dir.resolve("qemu.log"), List.of(dir.resolve("agent.sock")),
                 dir.resolve("qmp.sock"), Optional.empty());
     }
 
@@ -36,7 +36,7 @@ class QemuCommandLineTest {
         assertThat(after(cmd, "-M")).isEqualTo("microvm,acpi=off");
         assertThat(cmd).contains("-nodefaults", "-no-user-config", "-nographic", "-no-reboot");
         assertThat(after(cmd, "-accel")).isEqualTo("tcg");
-        assertThat(after(cmd, "-cpu")).isEqualTo("max");
+        assertThat(after(cmd, "-cpu")).isEqualTo("max,-erms,-fsrm");
         assertThat(after(cmd, "-m")).isEqualTo("768");
         assertThat(after(cmd, "-smp")).isEqualTo("2");
         assertThat(after(cmd, "-kernel")).isEqualTo("/k/bzImage");
@@ -47,7 +47,8 @@ class QemuCommandLineTest {
         assertThat(after(cmd, "-drive")).isEqualTo("file=/img/root,,1.ext4,format=raw,if=none,id=root,readonly=on");
         assertThat(cmd).containsSubsequence("-device", "virtio-blk-device,drive=root");
         assertThat(cmd.stream().filter(a -> a.startsWith("file=")).count()).isEqualTo(1);
-        assertThat(cmd).contains("socket,id=agent,server=on,wait=off,path=/run/vms/abc/agent.sock",
+        assertThat(cmd).contains("virtio-serial-device,max_ports=2",
+                "socket,id=agent,server=on,wait=off,path=/run/vms/abc/agent.sock",
                 "virtserialport,chardev=agent,name=org.pyro.agent",
                 "socket,id=qmp,server=on,wait=off,path=/run/vms/abc/qmp.sock", "chardev=qmp,mode=control",
                 "file,id=console,path=/run/vms/abc/console.log", "chardev:console");
@@ -74,5 +75,28 @@ class QemuCommandLineTest {
         assertThat(after(cmd, "-append")).contains("pyro.ttl=2").doesNotContain("quiet").endsWith(" lpj=1");
         assertThat(after(cmd, "-accel")).isEqualTo("tcg,tb-size=128");
         assertThat(after(cmd, "-cpu")).isEqualTo("qemu64");
+    }
+
+    @Test
+    void severalAgentPortsEachGetASocketAndANamedPort() throws Exception {
+        Path dir = java.nio.file.Files.createTempDirectory("pyro-cmdline-");
+        try {
+            VmFiles files = VmFiles.create(dir, "abc", 3);
+            List<String> cmd = QemuCommandLine.build(QEMU, spec(Optional.empty(), Accel.TCG, false, Duration.ZERO)
+                    .withAgentPorts(3), files, QemuCommandLine.Tuning.defaults());
+            String d = dir.toAbsolutePath().normalize().toString();
+            // Port 0 of virtio-serial is reserved for a console: 3 ports need max_ports=4.
+            assertThat(cmd).containsSubsequence("virtio-serial-device,max_ports=4",
+                    "socket,id=agent,server=on,wait=off,path=" + d + "/agent.sock",
+                    "virtserialport,chardev=agent,name=org.pyro.agent",
+                    "socket,id=agent1,server=on,wait=off,path=" + d + "/agent.1.sock",
+                    "virtserialport,chardev=agent1,name=org.pyro.agent.1",
+                    "socket,id=agent2,server=on,wait=off,path=" + d + "/agent.2.sock",
+                    "virtserialport,chardev=agent2,name=org.pyro.agent.2");
+            assertThat(new PortLocks(dir, "b00t").agentLock(2)).isEqualTo(dir.resolve("agent-b00t-2.lock"));
+            assertThat(QemuCommandLine.agentPortName(15)).isEqualTo("org.pyro.agent.15");
+        } finally {
+            dev.pyro.testsupport.AgentBinary.deleteTree(dir);
+        }
     }
 }

@@ -1,0 +1,136 @@
+package dev.pyro.internal.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pyro.PyroException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class EntryValidatorTest {
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    EntryValidator v = new EntryValidator("archive entry", "nothing was imported", "", new ImportCaps(10, 1000));
+
+    @Test
+    void acceptsAndSanitizes() {
+        Entry dir = v.accept(Entry.directory(b("d"), 02775, 5));
+        assertThat(dir.mode()).isEqualTo(0775);
+        Entry file = v.accept(Entry.file(b("d/f"), 04755, -7, 10));
+        assertThat(file.mode()).isEqualTo(0755);
+        assertThat(file.mtimeNs()).isZero();
+        Entry link = v.accept(new Entry(EntryKind.SYMLINK, b("d/l"), 0777, 9, 0, b("f")));
+        assertThat(link.mode()).isZero();
+        assertThat(v.accept(Entry.hardlink(b("h"), b("d/f"))).mtimeNs()).isZero();
+        assertThat(v.entries()).isEqualTo(4);
+        assertThat(v.bytes()).isEqualTo(10);
+        // implicit parents are directories; naming one later only sets its mode
+        v.accept(Entry.file(b("x/y/z"), 0644, 0, 0));
+        v.accept(Entry.directory(b("x/y"), 0700, 0));
+        v.accept(Entry.directory(b("d"), 0755, 0));
+    }
+
+    @Test
+    void messagesNameEntryAndRule() {
+        assertThatThrownBy(() -> v.accept(Entry.file(b("../x"), 0644, 0, 0)))
+                .isInstanceOfSatisfying(EntryRejectedException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(PyroException.Kind.INVALID_ARGUMENT);
+                    assertThat(e.entry()).isEqualTo("../x");
+                    assertThat(e.getMessage()).isEqualTo("archive entry '../x': '..' escapes the destination; nothing "
+                            + "was imported (remove or rename that entry)");
+                });
+    }
+
+    @Test
+    void duplicatesAndWritesThroughLinksAreRejected() {
+        v.accept(Entry.file(b("a"), 0644, 0, 0));
+        assertThatThrownBy(() -> v.accept(Entry.file(b("a"), 0644, 0, 0))).hasMessageContaining("duplicate path");
+        assertThatThrownBy(() -> v.accept(Entry.directory(b("a"), 0755, 0))).hasMessageContaining("duplicate path");
+        assertThatThrownBy(() -> v.accept(Entry.file(b("a/b"), 0644, 0, 0)))
+                .hasMessageContaining("a parent in this archive is not a directory ('a' is a file");
+        v.accept(Entry.symlink(b("l"), b("."), 0));
+        assertThatThrownBy(() -> v.accept(Entry.file(b("l/x"), 0644, 0, 0)))
+                .hasMessageContaining("'l' is a symlink");
+        v.accept(Entry.file(b("d/f"), 0644, 0, 0));
+        assertThatThrownBy(() -> v.accept(Entry.symlink(b("d"), b("x"), 0))).hasMessageContaining("duplicate path");
+    }
+
+    @Test
+    void hardlinksNeedAnEarlierFile() {
+        assertThatThrownBy(() -> v.accept(Entry.hardlink(b("h"), b("later")))).hasMessageContaining("earlier file");
+        v.accept(Entry.directory(b("dir"), 0755, 0));
+        assertThatThrownBy(() -> v.accept(Entry.hardlink(b("h"), b("dir")))).hasMessageContaining("earlier file");
+        assertThatThrownBy(() -> v.accept(Entry.hardlink(b("h"), b("/etc/passwd"))))
+                .hasMessageContaining("hardlink target: absolute");
+        v.accept(Entry.file(b("f"), 0644, 0, 0));
+        v.accept(Entry.hardlink(b("h"), b("f")));
+        v.accept(Entry.hardlink(b("h2"), b("h")));
+    }
+
+    @Test
+    void capsCountEntriesAndFileBytes() {
+        for (int i = 0; i < 10; i++) {
+            v.accept(Entry.file(b("f" + i), 0644, 0, 100));
+        }
+        assertThatThrownBy(() -> v.accept(Entry.directory(b("one-more"), 0755, 0)))
+                .hasMessageContaining("archive entry 'one-more': more than 10 entries")
+                .hasMessageContaining(ImportCaps.ENV_MAX_ENTRIES);
+        EntryValidator w = new EntryValidator("archive entry", "nothing was imported", "", new ImportCaps(10, 1000));
+        w.accept(Entry.file(b("a"), 0644, 0, 999));
+        w.accept(Entry.file(b("b"), 0644, 0, 1));
+        assertThatThrownBy(() -> w.accept(Entry.file(b("c"), 0644, 0, 1)))
+                .hasMessageContaining("'c': more than 1000 bytes").hasMessageContaining(ImportCaps.ENV_MAX_BYTES);
+    }
+
+    @Test
+    void malformedEntriesFromAnUntrustedPeer() {
+        assertThatThrownBy(() -> v.accept(new Entry(EntryKind.FILE, b("f"), 010644, 0, 0, null)))
+                .hasMessageContaining("permission bits");
+        assertThatThrownBy(() -> v.accept(new Entry(EntryKind.DIRECTORY, b("d"), 0755, 0, 5, null)))
+                .hasMessageContaining("cannot have a size");
+        assertThatThrownBy(() -> v.accept(new Entry(EntryKind.FILE, b("f"), 0644, 0, 0, b("x"))))
+                .hasMessageContaining("cannot have a link target");
+    }
+
+    @Test
+    void destinationCountsTowardThePathLimit() {
+        String dest = "d".repeat(200) + "/" + "e".repeat(200);
+        EntryValidator deep = new EntryValidator("archive entry", "nothing was imported", dest, ImportCaps.defaults());
+        String name = ("n".repeat(250) + "/").repeat(14) + "x".repeat(150); // 3664 bytes: fine alone
+        assertThat(ImportPolicy.pathRule(b(name))).isNull();
+        assertThatThrownBy(() -> deep.accept(Entry.file(b(name), 0644, 0, 0)))
+                .hasMessageContaining("longer than 4000 bytes");
+    }
+
+    @Test
+    void capsFromTheEnvironment() {
+        assertThat(ImportCaps.from(java.util.Map.of())).isEqualTo(ImportCaps.defaults());
+        assertThat(ImportCaps.from(java.util.Map.of("PYRO_IMPORT_MAX_ENTRIES", "500000",
+                "PYRO_IMPORT_MAX_BYTES", "20G"))).isEqualTo(new ImportCaps(500_000, 20L << 30));
+        assertThat(ImportCaps.from(java.util.Map.of("PYRO_IMPORT_MAX_BYTES", "512MiB")).maxBytes()).isEqualTo(512L << 20);
+        assertThat(ImportCaps.from(java.util.Map.of("PYRO_IMPORT_MAX_BYTES", "1000")).maxBytes()).isEqualTo(1000);
+        assertThatThrownBy(() -> ImportCaps.from(java.util.Map.of("PYRO_IMPORT_MAX_BYTES", "lots")))
+                .hasMessage("PYRO_IMPORT_MAX_BYTES='lots' is not a size; use a positive number of bytes, optionally "
+                        + "with K, M, G or T (e.g. 20G)");
+        assertThatThrownBy(() -> ImportCaps.from(java.util.Map.of("PYRO_IMPORT_MAX_ENTRIES", "0")))
+                .hasMessageContaining("PYRO_IMPORT_MAX_ENTRIES='0' is not a count");
+    }
+
+    @Test
+    void workspacePaths() {
+        assertThat(WorkspacePaths.normalize(null, "destination")).isEqualTo("/workspace");
+        assertThat(WorkspacePaths.normalize("/workspace/", "destination")).isEqualTo("/workspace");
+        assertThat(WorkspacePaths.normalize("src//lib/./x/", "destination")).isEqualTo("/workspace/src/lib/x");
+        assertThat(WorkspacePaths.normalize("/workspace/a/../b", "destination")).isEqualTo("/workspace/b");
+        assertThatThrownBy(() -> WorkspacePaths.normalize("/etc", "destination"))
+                .hasMessage("destination /etc is outside /workspace; use /workspace or a path under it");
+        assertThatThrownBy(() -> WorkspacePaths.normalize("/workspace/../etc", "destination"))
+                .hasMessageContaining("outside /workspace");
+        assertThatThrownBy(() -> WorkspacePaths.normalize("../x", "destination"))
+                .hasMessageContaining("outside /workspace");
+        assertThatThrownBy(() -> WorkspacePaths.normalize("/workspacex", "destination"))
+                .hasMessageContaining("outside /workspace");
+    }
+}

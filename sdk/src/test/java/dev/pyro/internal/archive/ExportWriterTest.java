@@ -1,0 +1,163 @@
+package dev.pyro.internal.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pyro.TransferResult;
+import dev.pyro.internal.guest.Frame;
+import dev.pyro.testsupport.TreeSnapshot;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The export writer against a malicious guest: every stream below is what a compromised
+ * agent could send; each must fail without writing anything outside the output (the whole
+ * parent directory is compared) and without leaving a temporary behind.
+ */
+class ExportWriterTest {
+    @TempDir
+    Path tmp;
+    Path out;
+    Map<String, String> before;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Files.createDirectories(tmp.resolve("victim"));
+        Files.writeString(tmp.resolve("victim/file"), "precious");
+        out = tmp.resolve("out");
+        before = TreeSnapshot.of(tmp);
+    }
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    interface Stream {
+        void send(ExportWriter w) throws Exception;
+    }
+
+    void refused(Stream s, String message) {
+        assertThatThrownBy(() -> {
+            try (ExportWriter w = ExportWriter.create(out, ImportCaps.defaults(), n -> { })) {
+                s.send(w);
+                w.commit();
+            }
+        }).hasMessageContaining(message);
+        assertThat(TreeSnapshot.of(tmp)).isEqualTo(before);
+    }
+
+    static void root(ExportWriter w) throws Exception {
+        w.entry(Frame.KIND_DIRECTORY, new byte[0], 0755, 0, 0, new byte[0]);
+    }
+
+    @Test
+    void hostileEntriesAreRefused() {
+        refused(w -> {
+            root(w);
+            w.entry(Frame.KIND_FILE, b("../victim/file"), 0644, 0, 1, new byte[0]);
+        }, "exported entry '../victim/file': '..' escapes the destination");
+        refused(w -> {
+            root(w);
+            w.entry(Frame.KIND_FILE, b(tmp.resolve("victim/file").toString()), 0644, 0, 1, new byte[0]);
+        }, "absolute name");
+        refused(w -> {
+            root(w);
+            w.entry(Frame.KIND_SYMLINK, b("l"), 0, 0, 0, b(tmp.resolve("victim").toString()));
+            w.entry(Frame.KIND_FILE, b("l/file"), 0644, 0, 1, new byte[0]);
+        }, "symlink to an absolute path");
+        refused(w -> {
+            root(w);
+            w.entry(Frame.KIND_SYMLINK, b("l"), 0, 0, 0, b("."));
+            w.entry(Frame.KIND_FILE, b("l/x"), 0644, 0, 1, new byte[0]);
+        }, "a parent in this export is not a directory");
+        refused(w -> {
+            root(w);
+            w.entry(Frame.KIND_FILE, b("a"), 0644, 0, 0, new byte[0]);
+            w.entry(Frame.KIND_FILE, b("a"), 0644, 0, 0, new byte[0]);
+        }, "duplicate path");
+        refused(w -> {
+            root(w);
+            w.entry(Frame.KIND_HARDLINK, b("h"), 0, 0, 0, b("../victim/file"));
+        }, "hardlink target");
+        refused(w -> {
+            root(w);
+            w.entry(5, b("dev"), 0666, 0, 0, new byte[0]);
+        }, "unknown entry kind 5");
+        refused(w -> w.entry(Frame.KIND_SYMLINK, new byte[0], 0, 0, 0, b("../victim")),
+                "symlink target leads outside the destination");
+        refused(w -> w.entry(Frame.KIND_HARDLINK, new byte[0], 0, 0, 0, b("x")), "a hardlink cannot be a root");
+        refused(w -> {
+            w.entry(Frame.KIND_FILE, new byte[0], 0644, 0, 10, new byte[0]);
+            w.data(new byte[5], 0, 5);
+        }, "ended 5 bytes early");
+    }
+
+    @Test
+    void capsBoundWhatAGuestCanSend() {
+        assertThatThrownBy(() -> {
+            try (ExportWriter w = ExportWriter.create(out, new ImportCaps(3, 1 << 20), n -> { })) {
+                root(w);
+                for (int i = 0; i < 4; i++) {
+                    w.entry(Frame.KIND_DIRECTORY, b("d" + i), 0755, 0, 0, new byte[0]);
+                }
+            }
+        }).hasMessageContaining("exported entry 'd3': more than 3 entries");
+        assertThat(TreeSnapshot.of(tmp)).isEqualTo(before);
+    }
+
+    @Test
+    void anExistingOutputIsNeverTouched() throws Exception {
+        Files.writeString(out, "mine");
+        Map<String, String> withOut = TreeSnapshot.of(tmp);
+        assertThatThrownBy(() -> ExportWriter.create(out, ImportCaps.defaults(), n -> { }))
+                .hasMessage("output path " + out + " already exists; choose a path that does not exist (nothing was "
+                        + "changed)");
+        assertThat(TreeSnapshot.of(tmp)).isEqualTo(withOut);
+        Files.delete(out);
+        Files.createSymbolicLink(out, tmp.resolve("nowhere")); // a dangling symlink exists too
+        Map<String, String> withLink = TreeSnapshot.of(tmp);
+        assertThatThrownBy(() -> ExportWriter.create(out, ImportCaps.defaults(), n -> { }))
+                .hasMessageContaining("already exists");
+        assertThat(TreeSnapshot.of(tmp)).isEqualTo(withLink);
+        assertThatThrownBy(() -> ExportWriter.create(tmp.resolve("no/such/dir/out"), ImportCaps.defaults(), n -> { }))
+                .hasMessageContaining("does not exist; create it first");
+    }
+
+    @Test
+    void anOutputThatAppearsMeanwhileIsNotReplaced() throws Exception {
+        ExportWriter w = ExportWriter.create(out, ImportCaps.defaults(), n -> { });
+        root(w);
+        w.entry(Frame.KIND_FILE, b("a"), 0600, 0, 1, new byte[0]);
+        w.data(new byte[] {1}, 0, 1);
+        Files.writeString(out, "someone else's");
+        assertThatThrownBy(w::commit).hasMessageContaining("appeared while the export ran");
+        w.close();
+        assertThat(Files.readString(out)).isEqualTo("someone else's");
+        try (var list = Files.list(tmp)) {
+            assertThat(list.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("victim", "out");
+        }
+    }
+
+    @Test
+    void modesAreKeptWithoutSetuidAndReadOnlyDirectoriesStillGetTheirContents() throws Exception {
+        try (ExportWriter w = ExportWriter.create(out, ImportCaps.defaults(), n -> { })) {
+            w.entry(Frame.KIND_DIRECTORY, new byte[0], 02755, 0, 0, new byte[0]);
+            w.entry(Frame.KIND_DIRECTORY, b("ro"), 0555, 1_000_000_000L, 0, new byte[0]);
+            w.entry(Frame.KIND_FILE, b("ro/tool"), 04755, 2_000_000_000L, 3, new byte[0]);
+            w.data(b("abc"), 0, 3);
+            w.entry(Frame.KIND_SYMLINK, b("ro/l"), 0, 0, 0, b("tool"));
+            assertThat(w.commit()).isEqualTo(TransferResult.ArtifactType.DIRECTORY);
+        }
+        assertThat(Files.getAttribute(out, "unix:mode")).isEqualTo(040755);
+        assertThat(Files.getAttribute(out.resolve("ro"), "unix:mode")).isEqualTo(040555);
+        assertThat(Files.getAttribute(out.resolve("ro/tool"), "unix:mode")).isEqualTo(0100755);
+        assertThat(Files.readString(out.resolve("ro/tool"))).isEqualTo("abc");
+        assertThat(Files.getLastModifiedTime(out.resolve("ro")).toMillis()).isEqualTo(1000);
+        assertThat(Files.readSymbolicLink(out.resolve("ro/l")).toString()).isEqualTo("tool");
+    }
+}
