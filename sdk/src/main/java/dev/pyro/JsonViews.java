@@ -337,6 +337,22 @@ public final class JsonViews {
         return m;
     }
 
+    /** What a delete returns: {@code {"<idField>": id, "deleted": true}}. */
+    public static Map<String, Object> deleted(String idField, String id) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(idField, id);
+        m.put("deleted", true);
+        return m;
+    }
+
+    /** What a reap returns: the ids it deleted and their count. */
+    public static Map<String, Object> reaped(List<String> ids) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("deleted", ids);
+        m.put("count", ids.size());
+        return m;
+    }
+
     /** A list of VMs or workspaces. */
     public static Map<String, Object> list(String field, List<Map<String, Object>> items) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -9,7 +9,6 @@ import dev.pyro.VmInfo;
 import dev.pyro.Vms;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -153,7 +152,7 @@ final class VmCommand implements Runnable {
             v.delete(resolved);
             done();
             if (json) {
-                terminal().println(Json.write(Map.of("vm_id", resolved, "deleted", true)));
+                terminal().println(Json.write(JsonViews.deleted("vm_id", resolved)));
             } else {
                 terminal().println("deleted vm " + resolved);
             }
@@ -197,7 +196,7 @@ final class VmCommand implements Runnable {
             List<String> reaped = vms().reapExpired();
             done();
             if (json) {
-                terminal().println(Json.write(Map.of("deleted", reaped, "count", reaped.size())));
+                terminal().println(Json.write(JsonViews.reaped(reaped)));
             } else {
                 terminal().println(reaped.isEmpty() ? "no expired VMs" : "deleted " + String.join(", ", reaped));
             }

@@ -304,7 +304,7 @@ final class WorkspaceCommand implements Runnable {
             w.delete(resolved);
             done();
             if (json) {
-                terminal().println(Json.write(java.util.Map.of("workspace_id", resolved, "deleted", true)));
+                terminal().println(Json.write(JsonViews.deleted("workspace_id", resolved)));
             } else {
                 terminal().println("deleted workspace " + resolved);
             }
@@ -320,7 +320,7 @@ final class WorkspaceCommand implements Runnable {
             List<String> reaped = workspaces().reapExpired();
             done();
             if (json) {
-                terminal().println(Json.write(java.util.Map.of("deleted", reaped, "count", reaped.size())));
+                terminal().println(Json.write(JsonViews.reaped(reaped)));
             } else {
                 terminal().println(reaped.isEmpty() ? "no expired workspaces" : "deleted " + String.join(", ", reaped));
             }

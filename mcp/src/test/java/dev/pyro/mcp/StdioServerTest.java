@@ -89,7 +89,7 @@ class StdioServerTest {
         send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
         JsonNode tools = receive().at("/result/tools");
         assertThat(tools.valueStream().map(t -> t.get("name").asString()).toList())
-                .containsExactly("vm_run", "vm_list_environments");
+                .containsExactlyElementsOf(ToolNames.ALL);
         assertThat(tools.get(0).at("/inputSchema/properties/command/anyOf")).hasSize(2);
     }
 
@@ -140,6 +140,38 @@ class StdioServerTest {
         JsonNode pong = receive();
         assertThat(pong.get("id").asInt()).isEqualTo(8);
         assertThat(pong.has("result")).isTrue();
+    }
+
+    @Test
+    void lifecycleToolsReadTheRealStateAndRefuseBadInputWithoutLeavingAnything() throws IOException {
+        JsonNode none = call(10, "workspace_list", "{}");
+        assertThat(none.get("isError").asBoolean()).isFalse();
+        assertThat(none.at("/structuredContent/count").asInt()).isZero();
+
+        JsonNode unknown = call(11, "workspace_status", "{\"workspace_id\":\"feedface\"}");
+        assertThat(unknown.get("isError").asBoolean()).isTrue();
+        assertThat(unknown.at("/structuredContent/error/kind").asString()).isEqualTo("not_found");
+        assertThat(unknown.at("/structuredContent/error/message").asString()).contains("feedface");
+
+        JsonNode missingSeed = call(12, "workspace_create", "{\"environment\":\"debian:12-base\",\"seed_path\":\""
+                + home.resolve("no-such-dir") + "\"}");
+        assertThat(missingSeed.get("isError").asBoolean()).isTrue();
+        assertThat(missingSeed.at("/structuredContent/error/message").asString()).contains("no-such-dir");
+
+        JsonNode twoSeeds = call(13, "workspace_create", "{\"environment\":\"debian:12-base\",\"seed_path\":\"/a\","
+                + "\"source_path\":\"/b\"}");
+        assertThat(twoSeeds.at("/structuredContent/error/argument").asString()).isEqualTo("source_path");
+
+        JsonNode numberCommand = call(14, "workspace_exec", "{\"workspace_id\":\"feedface\",\"command\":42}");
+        assertThat(numberCommand.at("/structuredContent/error/argument").asString()).isEqualTo("command");
+
+        JsonNode typo = call(15, "vm_exec", "{\"vm_id\":\"feedface\",\"cmd\":\"true\"}");
+        assertThat(typo.at("/structuredContent/error/message").asString()).startsWith("unknown argument 'cmd' for vm_exec");
+
+        JsonNode reaped = call(16, "vm_reap_expired", "{}");
+        assertThat(reaped.at("/structuredContent/count").asInt()).isZero();
+        assertThat(call(17, "workspace_list", "{}").at("/structuredContent/count").asInt())
+                .as("a refused create leaves no workspace").isZero();
     }
 
     @Test

@@ -26,8 +26,9 @@ class ToolCatalogTest {
     @Test
     void onlyImplementedToolsOfTheProfileAreServed() {
         assertThat(names(Profile.VM_RUN)).containsExactly("vm_run");
-        assertThat(names(Profile.WORKSPACE_CORE)).containsExactly("vm_run");
-        assertThat(names(Profile.WORKSPACE_FULL)).containsExactly("vm_run", "vm_list_environments");
+        assertThat(names(Profile.WORKSPACE_CORE)).containsExactly("vm_run", "workspace_create", "workspace_exec",
+                "workspace_sync_push", "workspace_export", "workspace_status", "workspace_logs", "workspace_delete");
+        assertThat(names(Profile.WORKSPACE_FULL)).containsExactlyElementsOf(ToolNames.ALL);
         for (PyroTool t : ToolCatalog.all(ENVS)) {
             assertThat(ToolNames.ALL).contains(t.name());
             assertThat(t.definition().name()).isEqualTo(t.name());

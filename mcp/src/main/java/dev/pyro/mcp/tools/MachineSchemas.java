@@ -1,0 +1,173 @@
+package dev.pyro.mcp.tools;
+
+import static dev.pyro.mcp.Schemas.*;
+
+import dev.pyro.MachineRequest;
+import dev.pyro.Pyro;
+import dev.pyro.RunRequest;
+import dev.pyro.mcp.Arguments;
+import dev.pyro.mcp.EnvironmentChoice;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Schema pieces and argument readers shared by the VM and workspace tools, so that every tool
+ * names, defaults and documents the same argument the same way (and as the CLI does).
+ */
+final class MachineSchemas {
+    private MachineSchemas() {
+    }
+
+    static Map<String, Object> vmId() {
+        return string("The VM's id, as vm_create or vm_list returned it (a unique prefix works too).");
+    }
+
+    static Map<String, Object> workspaceId() {
+        return string("The workspace's id, as workspace_create or workspace_list returned it (a unique prefix"
+                + " works too).");
+    }
+
+    /** The arguments of vm_create and workspace_create that size and place the machine. */
+    static Map<String, Object> createProperties(List<EnvironmentChoice> environments) {
+        String known = environments.isEmpty() ? "" : " Available: " + EnvironmentChoice.describe(environments) + ".";
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("environment", string("The guest environment (root image), e.g. \"" + Pyro.DEFAULT_ENVIRONMENT + "\"."
+                + known));
+        m.put("vcpu_count", integer("Virtual CPUs, 1 to 32. Default " + RunRequest.DEFAULT_VCPU_COUNT + ".", 1,
+                RunRequest.DEFAULT_VCPU_COUNT));
+        m.put("mem_mib", integer("Guest memory in MiB, at least 128. Default " + RunRequest.DEFAULT_MEM_MIB + ".", 128,
+                RunRequest.DEFAULT_MEM_MIB));
+        m.put("ttl_seconds", integer("Lifetime in seconds; after it the machine is deleted by the next reap or create."
+                + " Default " + RunRequest.DEFAULT_TTL_SECONDS + ".", 1, RunRequest.DEFAULT_TTL_SECONDS));
+        m.put("allow_host_compat", bool("Only if the user asked for it: when no VM can run here, run directly on the"
+                + " host WITHOUT isolation. Results then say execution_mode \"host_compat\".", false));
+        return m;
+    }
+
+    static MachineRequest request(Arguments args, Optional<Path> seed) {
+        return MachineRequest.builder(args.requiredString("environment", Pyro.DEFAULT_ENVIRONMENT))
+                .seedPath(seed.orElse(null))
+                .vcpuCount(args.integer("vcpu_count", RunRequest.DEFAULT_VCPU_COUNT, "virtual CPUs"))
+                .memMib(args.integer("mem_mib", RunRequest.DEFAULT_MEM_MIB, "MiB"))
+                .ttlSeconds(args.integer("ttl_seconds", RunRequest.DEFAULT_TTL_SECONDS, "seconds"))
+                .allowHostCompat(args.bool("allow_host_compat", false))
+                .build();
+    }
+
+    /** The command and timeout arguments of vm_exec and workspace_exec. */
+    static Map<String, Object> commandProperty() {
+        Map<String, Object> command = new LinkedHashMap<>();
+        command.put("description", "The command. A string is a shell command line run with `sh -lc`, e.g."
+                + " \"make test 2>&1 | tail -20\"; an array of strings is an exact argv run without a shell.");
+        command.put("anyOf", List.of(Map.of("type", "string", "minLength", 1),
+                Map.of("type", "array", "items", Map.of("type", "string"), "minItems", 1)));
+        return command;
+    }
+
+    static Map<String, Object> timeoutProperty() {
+        return integer("Seconds before the command and everything it started are killed (exit_code 124,"
+                + " timed_out true). Default " + RunRequest.DEFAULT_TIMEOUT_SECONDS + ".", 1,
+                RunRequest.DEFAULT_TIMEOUT_SECONDS);
+    }
+
+    /** The fields of {@link dev.pyro.JsonViews#vm}, minus the id field (the caller adds its own). */
+    static Map<String, Object> machineFields() {
+        return properties(
+                "environment", string("The environment it runs."),
+                "state", string("\"created\" (never started), \"starting\", \"started\", \"stopping\", \"stopped\","
+                        + " \"deleting\" or \"failed\" (see last_error; start it again to recover)."),
+                "engine", string("\"qemu\" or \"host_compat\"."),
+                "accel", string("\"kvm\", \"tcg\" (software emulation, slower) or \"none\"."),
+                "execution_mode", string("\"guest_virtio_serial\", \"guest_vsock\" or \"host_compat\" (no isolation)."),
+                "pid", Map.of("type", List.of("integer", "null"), "description", "The VMM's process id while started."),
+                "vcpu_count", integer("Virtual CPUs."),
+                "mem_mib", integer("Memory in MiB."),
+                "ttl_seconds", integer("Lifetime in seconds."),
+                "created_at", string("When it was created (ISO-8601, UTC)."),
+                "expires_at", string("When it will be reaped (ISO-8601, UTC)."),
+                "last_error", nullableString("Why it failed or stopped unexpectedly, else null."));
+    }
+
+    static final List<String> MACHINE_REQUIRED = List.of("environment", "state", "engine", "execution_mode",
+            "created_at", "expires_at");
+
+    static Map<String, Object> vmSchema() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("vm_id", string("The VM's id."));
+        p.putAll(machineFields());
+        return result(p, concat("vm_id", MACHINE_REQUIRED));
+    }
+
+    static Map<String, Object> workspaceSchema() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("workspace_id", string("The workspace's id: pass it to the other workspace_* tools."));
+        p.putAll(machineFields());
+        p.put("workspace_path", string("Where the files are in the guest: /workspace."));
+        p.put("workspace_seed", result(properties(
+                "mode", string("\"empty\", \"directory\" or \"tar_archive\"."),
+                "source_path", nullableString("The host path it was seeded from."),
+                "destination", string("Where the seed went in the guest."),
+                "entry_count", integer("Files, directories and links written."),
+                "bytes_written", integer("File bytes written.")), List.of("mode")));
+        p.put("command_count", integer("Commands run so far (workspace_logs lists them)."));
+        p.put("last_command", Map.of("type", List.of("object", "null"),
+                "description", "The newest journal entry, or null."));
+        return result(p, concat("workspace_id", MACHINE_REQUIRED));
+    }
+
+    static Map<String, Object> commandSchema(String idField) {
+        return result(properties(
+                idField, string("Where it ran."),
+                "sequence", integer("Its number in the journal (0 for vm_exec)."),
+                "command", array(Map.of("type", "string"), "The argv that ran."),
+                "cwd", string("The working directory."),
+                "execution_mode", string("\"guest_virtio_serial\", \"guest_vsock\" or \"host_compat\"."),
+                "exit_code", integer("The command's exit code; 124 when it timed out, 128+N when signal N ended it."),
+                "stdout", string("Standard output as UTF-8 text."),
+                "stderr", string("Standard error as UTF-8 text."),
+                "stdout_base64", string("The exact stdout bytes, only when they were not valid UTF-8."),
+                "stderr_base64", string("The exact stderr bytes, only when they were not valid UTF-8."),
+                "stdout_truncated", bool("True when stdout was cut at the output limit."),
+                "stderr_truncated", bool("True when stderr was cut at the output limit."),
+                "timed_out", bool("True when the command was killed at timeout_seconds."),
+                "duration_ms", integer("How long it ran.")),
+                List.of(idField, "exit_code", "stdout", "stderr", "timed_out", "duration_ms"));
+    }
+
+    static Map<String, Object> listSchema(String field, Map<String, Object> item) {
+        return result(properties(
+                "count", integer("How many."),
+                field, array(item, "Oldest first.")), List.of("count", field));
+    }
+
+    static Map<String, Object> deletedSchema(String idField) {
+        return result(properties(
+                idField, string("The id that was deleted."),
+                "deleted", bool("Always true: a failed delete is a tool error.")), List.of(idField, "deleted"));
+    }
+
+    static Map<String, Object> transferSchema() {
+        return result(properties(
+                "workspace_id", string("The workspace."),
+                "source", string("What was copied."),
+                "destination", string("Where it went."),
+                "artifact_type", string("\"file\", \"directory\", \"symlink\" or \"tar_archive\"."),
+                "entry_count", integer("Files, directories and links written."),
+                "bytes_written", integer("File bytes written.")),
+                List.of("workspace_id", "source", "destination", "entry_count", "bytes_written"));
+    }
+
+    static Map<String, Object> idOnly(String field, Map<String, Object> schema) {
+        return object(properties(field, schema), List.of(field));
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> l = new java.util.ArrayList<>();
+        l.add(first);
+        l.addAll(rest);
+        return l;
+    }
+}
