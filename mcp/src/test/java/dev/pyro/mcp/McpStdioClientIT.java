@@ -12,7 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The official MCP TypeScript client drives the real {@code pyro mcp serve} (launched through
  * the repository's launcher, as a chat host would) over stdio: tools/list for every profile,
  * {@code vm_run} in a real VM with progress, tool errors for bad input, the cancellation of a
- * running {@code sleep 60}, and the client going away mid-run. See src/test/node/stdio-client.mjs.
+ * running {@code sleep 60}, the workspace loop (create from a host directory, exec, sync push,
+ * export, status, logs, a cancelled exec whose guest process must die, delete) and the client
+ * going away mid-run. See src/test/node/stdio-client.mjs.
  */
 class McpStdioClientIT {
     @TempDir
