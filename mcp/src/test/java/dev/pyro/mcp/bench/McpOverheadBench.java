@@ -1,5 +1,9 @@
 package dev.pyro.mcp.bench;
 
+import dev.pyro.CommandRequest;
+import dev.pyro.CommandResult;
+import dev.pyro.MachineRequest;
+import dev.pyro.OutputListener;
 import dev.pyro.Pyro;
 import dev.pyro.RunRequest;
 import dev.pyro.RunResult;
@@ -33,8 +37,11 @@ import java.util.function.Supplier;
  *   <li>{@code vm_run true} vs {@code Pyro.run(sh -lc true)}: a VM boots per call, so the same small
  *       overhead now sits inside the boot's own variance.</li>
  * </ul>
- * The {@code workspace_exec ... true} variant (a command on a running workspace, 200 calls) joins
- * when the SDK has workspaces.
+ * <ul>
+ *   <li>{@code workspace_exec} of {@code ["true"]} vs {@code workspaces().exec(id, true)} on one
+ *       running workspace: the overhead on the everyday call, where it weighs most; and the string
+ *       form {@code "true"}, which runs {@code sh -lc true} on both sides.</li>
+ * </ul>
  */
 public final class McpOverheadBench {
     public static void main(String[] argv) throws Exception {
@@ -87,8 +94,37 @@ public final class McpOverheadBench {
                     },
                     () -> raw.callTool("vm_run", runArgs),
                     null);
+
+            String workspace = pyro.workspaces().create(MachineRequest.builder("debian:12-base").build()).id();
+            try {
+                // argv ["true"]: the cheapest command, so the overhead is the largest share of the call.
+                execRow("workspace_exec [\"true\"] (running workspace)", cheapCalls, pyro, raw, sdk, workspace,
+                        List.of("true"), List.of("true"));
+                // The string form runs `sh -lc true`: a login shell, as models usually send commands.
+                execRow("workspace_exec \"true\" (sh -lc, running workspace)", cheapCalls, pyro, raw, sdk, workspace,
+                        "true", List.of("sh", "-lc", "true"));
+            } finally {
+                pyro.workspaces().delete(workspace);
+            }
             System.out.printf(Locale.ROOT, "%nTimes in ms. Load average at the end %s.%n", loadAverage());
         }
+    }
+
+    private static void execRow(String name, int n, Pyro pyro, RawStdioClient raw, McpSyncClient sdk, String workspace,
+            Object toolCommand, List<String> sdkCommand) {
+        CommandRequest direct = CommandRequest.of(sdkCommand);
+        Map<String, Object> args = Map.of("workspace_id", workspace, "command", toolCommand);
+        McpSchema.CallToolRequest call = new McpSchema.CallToolRequest("workspace_exec", args);
+        compare(name, n, 20,
+                () -> {
+                    CommandResult r = pyro.workspaces().exec(workspace, direct, OutputListener.NONE);
+                    if (r.exitCode() != 0) {
+                        throw new IllegalStateException("direct exec failed: " + r.stderrText());
+                    }
+                    return r;
+                },
+                () -> raw.callTool("workspace_exec", args),
+                () -> check(sdk.callTool(call)));
     }
 
     private static Object check(McpSchema.CallToolResult r) {
