@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -178,26 +177,16 @@ public final class BootBench {
         return s.peakMib();
     }
 
+    /**
+     * The QEMU this JVM started for the run: a descendant of this process (one-shot runs keep
+     * their sockets in a short runtime directory, not under {@code home}, so the command line
+     * cannot be matched on it).
+     */
     private static Optional<Long> qemuUnder(Path home) {
-        try (var procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.toList()) {
-                String name = p.getFileName().toString();
-                if (name.chars().allMatch(Character::isDigit)) {
-                    try {
-                        String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
-                        if (cmd.startsWith(QemuBinary.locate(Map.of("PATH", System.getenv("PATH"))).path().toString())
-                                && cmd.contains(home.toString())) {
-                            return Optional.of(Long.parseLong(name));
-                        }
-                    } catch (IOException gone) {
-                        // exited meanwhile
-                    }
-                }
-            }
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-        return Optional.empty();
+        return ProcessHandle.current().descendants()
+                .filter(h -> h.info().command().map(c -> c.contains("qemu-system")).orElse(false))
+                .map(ProcessHandle::pid)
+                .findFirst();
     }
 
     /** Polls a process's VmHWM until it exits; remembers the last value read. */
