@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -95,7 +94,7 @@ class McpHttpIT {
         NodeHarness.assumeNodeAndNpm();
         NodeHarness.Result install = NodeHarness.npmCi(NodeHarness.CONFORMANCE);
         Path node = NodeHarness.CONFORMANCE.resolve("node_modules/node/bin/node");
-        Assumptions.assumeTrue(install.exitCode() == 0 && Files.isExecutable(node),
+        NodeHarness.requireOrSkip(install.exitCode() == 0 && Files.isExecutable(node),
                 "Node 22 (npm package node@22) and @modelcontextprotocol/conformance could not be installed from"
                         + " the npm registry, so the conformance suite cannot run: " + install.stderr().strip());
         Path results = NodeHarness.MODULE.resolve("target/conformance-results");

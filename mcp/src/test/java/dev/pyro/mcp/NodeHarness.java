@@ -37,10 +37,22 @@ final class NodeHarness {
     private NodeHarness() {
     }
 
-    /** Skips the test, naming the install line, unless node and npm are on PATH. */
+    /**
+     * Skips the test, naming the install line, unless node and npm are on PATH; with
+     * {@code PYRO_REQUIRE_NODE=1} (set by .ci/run, which installs them) it fails instead, so that
+     * CI can never pass by skipping the real-client tests.
+     */
     static void assumeNodeAndNpm() {
-        Assumptions.assumeTrue(onPath("node").isPresent() && onPath("npm").isPresent(),
+        requireOrSkip(onPath("node").isPresent() && onPath("npm").isPresent(),
                 "node and npm are not installed; install them with: apt-get install -y nodejs npm");
+    }
+
+    /** An assumption that becomes an assertion under {@code PYRO_REQUIRE_NODE=1}. */
+    static void requireOrSkip(boolean condition, String message) {
+        if ("1".equals(System.getenv("PYRO_REQUIRE_NODE"))) {
+            assertThat(condition).as(message + " (PYRO_REQUIRE_NODE=1)").isTrue();
+        }
+        Assumptions.assumeTrue(condition, message);
     }
 
     static Optional<Path> onPath(String name) {
