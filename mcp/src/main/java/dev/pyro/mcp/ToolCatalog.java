@@ -1,24 +1,13 @@
 package dev.pyro.mcp;
 
+import dev.pyro.mcp.tools.LifecycleTools;
 import dev.pyro.mcp.tools.VmCreateTool;
-import dev.pyro.mcp.tools.VmDeleteTool;
 import dev.pyro.mcp.tools.VmExecTool;
 import dev.pyro.mcp.tools.VmListEnvironmentsTool;
-import dev.pyro.mcp.tools.VmListTool;
-import dev.pyro.mcp.tools.VmReapExpiredTool;
 import dev.pyro.mcp.tools.VmRunTool;
-import dev.pyro.mcp.tools.VmStartTool;
-import dev.pyro.mcp.tools.VmStatusTool;
-import dev.pyro.mcp.tools.VmStopTool;
 import dev.pyro.mcp.tools.WorkspaceCreateTool;
-import dev.pyro.mcp.tools.WorkspaceDeleteTool;
 import dev.pyro.mcp.tools.WorkspaceExecTool;
 import dev.pyro.mcp.tools.WorkspaceExportTool;
-import dev.pyro.mcp.tools.WorkspaceListTool;
-import dev.pyro.mcp.tools.WorkspaceLogsTool;
-import dev.pyro.mcp.tools.WorkspaceStartTool;
-import dev.pyro.mcp.tools.WorkspaceStatusTool;
-import dev.pyro.mcp.tools.WorkspaceStopTool;
 import dev.pyro.mcp.tools.WorkspaceSyncPushTool;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -44,23 +33,12 @@ public final class ToolCatalog {
         tools.add(new VmRunTool(environments));
         tools.add(new VmListEnvironmentsTool());
         tools.add(new VmCreateTool(environments));
-        tools.add(new VmStartTool());
         tools.add(new VmExecTool());
-        tools.add(new VmStopTool());
-        tools.add(new VmDeleteTool());
-        tools.add(new VmStatusTool());
-        tools.add(new VmListTool());
-        tools.add(new VmReapExpiredTool());
         tools.add(new WorkspaceCreateTool(environments));
         tools.add(new WorkspaceExecTool());
         tools.add(new WorkspaceSyncPushTool());
         tools.add(new WorkspaceExportTool());
-        tools.add(new WorkspaceStatusTool());
-        tools.add(new WorkspaceLogsTool());
-        tools.add(new WorkspaceListTool());
-        tools.add(new WorkspaceStopTool());
-        tools.add(new WorkspaceStartTool());
-        tools.add(new WorkspaceDeleteTool());
+        tools.addAll(LifecycleTools.all());
         return tools;
     }
 
