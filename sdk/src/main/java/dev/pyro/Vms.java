@@ -54,9 +54,9 @@ public final class Vms {
         return PublicViews.vm(machines.stop(MachineKind.VM, id, progress));
     }
 
-    /** Kills the VM if it runs and removes it with its disk. */
-    public void delete(String id) {
-        machines.delete(MachineKind.VM, id, progress);
+    /** Kills the VM if it runs and removes it with its disk; returns its full id. */
+    public String delete(String id) {
+        return machines.delete(MachineKind.VM, id, progress);
     }
 
     /** The VM's record, reconciled with its VMM (a VM whose VMM died is never shown started). */

@@ -79,8 +79,9 @@ public final class Workspaces {
         }
     }
 
-    public void delete(String id) {
-        machines.delete(MachineKind.WORKSPACE, id, progress);
+    /** Deletes the workspace (stopping it first) with its disk and journal; returns its full id. */
+    public String delete(String id) {
+        return machines.delete(MachineKind.WORKSPACE, id, progress);
     }
 
     /** Deletes every workspace past its expiry; returns their ids. */

@@ -147,9 +147,7 @@ final class VmCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Vms v = vms();
-            String resolved = v.status(id).id();
-            v.delete(resolved);
+            String resolved = vms().delete(id);
             done();
             if (json) {
                 terminal().println(Json.write(JsonViews.deleted("vm_id", resolved)));

@@ -299,9 +299,7 @@ final class WorkspaceCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Workspaces w = workspaces();
-            String resolved = w.status(id).id();
-            w.delete(resolved);
+            String resolved = workspaces().delete(id);
             done();
             if (json) {
                 terminal().println(Json.write(JsonViews.deleted("workspace_id", resolved)));

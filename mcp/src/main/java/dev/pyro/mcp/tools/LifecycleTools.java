@@ -33,11 +33,7 @@ public final class LifecycleTools {
                 vm(ToolNames.VM_DELETE, "Delete a VM", "Delete a VM made by vm_create and its disk, killing it if it"
                         + " runs. Cannot be undone. Use it when you are done with a VM; VMs past their ttl_seconds are"
                         + " deleted by vm_reap_expired anyway.", deletedSchema("vm_id"), Hints.DESTRUCTIVE,
-                        (pyro, id) -> {
-                            String resolved = pyro.vms().status(id).id();
-                            pyro.vms().delete(resolved);
-                            return JsonViews.deleted("vm_id", resolved);
-                        }),
+                        (pyro, id) -> JsonViews.deleted("vm_id", pyro.vms().delete(id))),
                 vm(ToolNames.VM_STATUS, "Show a VM", "Show one VM: state, engine, accel, execution mode, VMM pid,"
                         + " sizes, created_at and expires_at. A VM whose VMM died shows as failed with the reason in"
                         + " last_error, never as started. Cheap.", vmSchema(), Hints.READ_ONLY,
@@ -84,11 +80,7 @@ public final class LifecycleTools {
                 workspace(ToolNames.WORKSPACE_DELETE, "Delete a workspace", "Delete a workspace with its disk and"
                         + " journal, stopping it first. Everything in it is lost: export what you need first"
                         + " (workspace_export).", deletedSchema("workspace_id"), Hints.DESTRUCTIVE,
-                        (pyro, id) -> {
-                            String resolved = pyro.workspaces().status(id).id();
-                            pyro.workspaces().delete(resolved);
-                            return JsonViews.deleted("workspace_id", resolved);
-                        }));
+                        (pyro, id) -> JsonViews.deleted("workspace_id", pyro.workspaces().delete(id))));
     }
 
     private static PyroTool vm(String name, String title, String description, Map<String, Object> output,

@@ -252,9 +252,11 @@ public final class MachineManager implements AutoCloseable {
     // ---------------------------------------------------------------- delete
 
     /** Kills the machine if it runs and removes its disk, logs and record. */
-    public void delete(MachineKind kind, String id, ProgressListener progress) {
+    /** Deletes the machine {@code id} names (an id or a unique prefix); returns its full id. */
+    public String delete(MachineKind kind, String id, ProgressListener progress) {
         MachineRecord m = get(kind, id);
         deleteRecord(m, progress);
+        return m.id();
     }
 
     private void deleteRecord(MachineRecord m, ProgressListener progress) {
