@@ -141,7 +141,8 @@ await check("workspace_create seeded from a host directory", async () => {
   assert(workspaceId && w.state === "started" && w.engine === "qemu", JSON.stringify(w));
   assert(w.workspace_seed.mode === "directory" && w.workspace_seed.source_path === seedDir, JSON.stringify(w.workspace_seed));
   assert(w.workspace_seed.entry_count === 5, `5 entries (hello.txt, link, src, src/empty, src/grüße.sh), got entry_count ${w.workspace_seed.entry_count}`);
-  assert(progress.length > 0, "no progress while the workspace booted");
+  assert(progress.some((m) => /^\[boot\]/.test(m)), `no boot progress: ${JSON.stringify(progress)}`);
+  assert(progress.some((m) => /^\[seed\].*100%/.test(m)), `no seed upload progress: ${JSON.stringify(progress)}`);
   return { workspace_id: workspaceId, seed: w.workspace_seed, progress };
 });
 
