@@ -10,7 +10,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { assert, bothForms, cancelCheck, check, failed, LONG, need, runUntilVmUp, waitNoQemu } from "./checks.mjs";
+import { assert, bothForms, cancelCheck, check, failed, LONG, need, qemuPids, runUntilVmUp, waitNoQemu } from "./checks.mjs";
 
 const launcher = need("PYRO_LAUNCHER");
 const home = need("PYRO_HOME");
@@ -231,8 +231,14 @@ fs.rmSync(tmp, { recursive: true, force: true });
 await transport.close();
 
 // 5. The client goes away (stdin closes) while a one-shot VM runs: the server exits 0 on its own.
-await check("stdin closes during a run: server exits 0, no QEMU left", async () => {
+await check("stdin closes during a run: server exits 0, the one-shot VM goes, the workspace stays", async () => {
   const { client: c, transport: t } = await connect([]);
+  const created = await c.callTool({ name: "workspace_create", arguments: { environment: "debian:12-base" } },
+    undefined, LONG);
+  const kept = bothForms(created).workspace_id;
+  assert(created.isError !== true && kept, `workspace_create: ${JSON.stringify(created)}`);
+  const workspaceQemu = qemuPids(home);
+  assert(workspaceQemu.length === 1, `one QEMU for the workspace, found ${workspaceQemu}`);
   const { call, vmUp } = runUntilVmUp(c, "sleep 60");
   call.catch(() => {});
   await vmUp;
@@ -244,8 +250,23 @@ await check("stdin closes during a run: server exits 0, no QEMU left", async () 
   const exitMs = Date.now() - closedAt;
   await t.close();
   assert(signal === null && code === 0, `server ended with code ${code}, signal ${signal}`);
+  // The one-shot VM must go; the workspace's VMM must not (it outlives the server by design).
+  const started = Date.now();
+  while (qemuPids(home).length > 1 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 100));
+  const left = qemuPids(home);
+  assert(JSON.stringify(left) === JSON.stringify(workspaceQemu), `QEMU left: ${left}, the workspace's: ${workspaceQemu}`);
+  // A new server finds the workspace running and can use, then delete, it.
+  const { client: again, transport: t2 } = await connect([]);
+  try {
+    const r = await again.callTool({ name: "workspace_exec", arguments: { workspace_id: kept, command: "echo still-here" } },
+      undefined, LONG);
+    assert(bothForms(r).stdout === "still-here\n", `exec after the restart: ${JSON.stringify(r)}`);
+    await again.callTool({ name: "workspace_delete", arguments: { workspace_id: kept } }, undefined, LONG);
+  } finally {
+    await t2.close();
+  }
   const goneMs = await waitNoQemu(home, 10_000);
-  return { exit_ms: exitMs, qemu_gone_ms_after_exit: goneMs };
+  return { exit_ms: exitMs, one_shot_gone_ms: Date.now() - started, qemu_gone_ms_after_delete: goneMs };
 });
 
 serverLog.end();
