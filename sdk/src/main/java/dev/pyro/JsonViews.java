@@ -35,6 +35,47 @@ public final class JsonViews {
         m.put("vm_id", r.vmId());
         m.put("kernel_release", r.kernelRelease());
         m.put("note", r.note().orElse(null));
+        m.put("network", network(r.network()));
+        return m;
+    }
+
+    /**
+     * A guest's network: {@code network_policy} ({@code off}: no network device at all),
+     * back end, addresses, whether the host's loopback is reachable as host.pyro.internal, and
+     * the published ports (bound to 127.0.0.1 on the host).
+     */
+    public static Map<String, Object> network(NetworkInfo n) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("network_policy", n.policy().wireName());
+        m.put("network_enabled", n.enabled());
+        m.put("backend", n.backend().orElse(null));
+        m.put("guest_address", n.guestAddress().orElse(null));
+        m.put("gateway", n.gateway().orElse(null));
+        m.put("dns", n.dns().orElse(null));
+        m.put("allow_host", n.allowHost());
+        m.put("host_alias", n.hostAlias().map(a -> {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("name", NetworkInfo.HOST_NAME);
+            h.put("address", a);
+            return h;
+        }).orElse(null));
+        m.put("published_ports", n.publishedPorts().stream().map(p -> {
+            Map<String, Object> pm = new LinkedHashMap<>();
+            pm.put("host_address", PortMapping.HOST_ADDRESS);
+            pm.put("host_port", p.hostPort());
+            pm.put("guest_port", p.guestPort());
+            return pm;
+        }).toList());
+        m.put("tap_device", n.tapDevice().orElse(null));
+        return m;
+    }
+
+    /** {@code vm network-info}: the machine's id and state beside its network. */
+    public static Map<String, Object> networkInfo(VmInfo v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("vm_id", v.id());
+        m.put("state", v.state().wireName());
+        m.putAll(network(v.network()));
         return m;
     }
 
@@ -255,6 +296,7 @@ public final class JsonViews {
         m.put("created_at", v.createdAt().toString());
         m.put("expires_at", v.expiresAt().toString());
         m.put("last_error", v.lastError().orElse(null));
+        m.put("network", network(v.network()));
         if (v.executionMode() == ExecutionMode.HOST_COMPAT) {
             m.put("note", "runs on the host WITHOUT isolation (host-compat)");
         }

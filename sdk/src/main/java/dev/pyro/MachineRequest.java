@@ -16,14 +16,16 @@ import java.util.Optional;
  * @param allowHostCompat run on the host, without isolation, when guest execution is unavailable
  * @param engine {@code "auto"} (default), {@code "qemu"}, or {@code "host_compat"} (a host
  *     directory instead of a VM; needs {@code allowHostCompat})
+ * @param network the guest's network (default {@link NetworkRequest#OFF}: no network device)
  */
 public record MachineRequest(String environment, Optional<Path> seedPath, int vcpuCount, int memMib, int ttlSeconds,
-        boolean allowHostCompat, String engine) {
+        boolean allowHostCompat, String engine, NetworkRequest network) {
 
     public MachineRequest {
         Objects.requireNonNull(environment, "environment");
         Objects.requireNonNull(seedPath, "seedPath");
         Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(network, "network");
     }
 
     public static Builder builder(String environment) {
@@ -39,6 +41,7 @@ public record MachineRequest(String environment, Optional<Path> seedPath, int vc
         private int ttlSeconds = RunRequest.DEFAULT_TTL_SECONDS;
         private boolean allowHostCompat;
         private String engine = "auto";
+        private NetworkRequest network = NetworkRequest.OFF;
 
         private Builder(String environment) {
             this.environment = environment;
@@ -74,9 +77,15 @@ public record MachineRequest(String environment, Optional<Path> seedPath, int vc
             return this;
         }
 
+        /** The guest's network; {@link NetworkRequest#OFF} (the default) gives it no network device. */
+        public Builder network(NetworkRequest network) {
+            this.network = network;
+            return this;
+        }
+
         public MachineRequest build() {
             return new MachineRequest(environment, Optional.ofNullable(seedPath), vcpuCount, memMib, ttlSeconds,
-                    allowHostCompat, engine);
+                    allowHostCompat, engine, network);
         }
     }
 }

@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param engine {@code "auto"} (default), {@code "qemu"}, {@code "firecracker"} or {@code "host_compat"}
  * @param outputLimitBytes how many bytes of each of stdout and stderr the result keeps (the
  *     rest is still streamed to an {@link OutputListener}); default 64 MiB
+ * @param network the guest's network (default {@link NetworkRequest#OFF}: no network device)
  */
 public record RunRequest(
         String environment,
@@ -31,7 +32,8 @@ public record RunRequest(
         int ttlSeconds,
         boolean allowHostCompat,
         String engine,
-        long outputLimitBytes) {
+        long outputLimitBytes,
+        NetworkRequest network) {
 
     public static final int DEFAULT_VCPU_COUNT = 1;
     public static final int DEFAULT_MEM_MIB = 1024;
@@ -43,6 +45,14 @@ public record RunRequest(
         Objects.requireNonNull(environment, "environment");
         command = List.copyOf(Objects.requireNonNull(command, "command"));
         Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(network, "network");
+    }
+
+    /** A request without a network. */
+    public RunRequest(String environment, List<String> command, int vcpuCount, int memMib, int timeoutSeconds,
+            int ttlSeconds, boolean allowHostCompat, String engine, long outputLimitBytes) {
+        this(environment, command, vcpuCount, memMib, timeoutSeconds, ttlSeconds, allowHostCompat, engine,
+                outputLimitBytes, NetworkRequest.OFF);
     }
 
     public static Builder builder(String environment, String... command) {
@@ -64,6 +74,7 @@ public record RunRequest(
         private boolean allowHostCompat;
         private String engine = "auto";
         private long outputLimitBytes = DEFAULT_OUTPUT_LIMIT_BYTES;
+        private NetworkRequest network = NetworkRequest.OFF;
 
         private Builder(String environment, List<String> command) {
             this.environment = environment;
@@ -105,9 +116,15 @@ public record RunRequest(
             return this;
         }
 
+        /** The guest's network; {@link NetworkRequest#OFF} (the default) gives it no network device. */
+        public Builder network(NetworkRequest network) {
+            this.network = network;
+            return this;
+        }
+
         public RunRequest build() {
             return new RunRequest(environment, command, vcpuCount, memMib, timeoutSeconds, ttlSeconds,
-                    allowHostCompat, engine, outputLimitBytes);
+                    allowHostCompat, engine, outputLimitBytes, network);
         }
     }
 }

@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param kernelRelease the guest kernel's release as the guest agent reported it (empty for host-compat)
  * @param note why the run was slower or less isolated than it could be (software emulation,
  *     host-compat), or empty
+ * @param network the guest's network ({@link NetworkInfo#OFF}: it had no network device)
  */
 public record RunResult(
         String environment,
@@ -42,7 +43,16 @@ public record RunResult(
         Timings timings,
         String vmId,
         String kernelRelease,
-        Optional<String> note) {
+        Optional<String> note,
+        NetworkInfo network) {
+
+    /** A result of a run without a network. */
+    public RunResult(String environment, String engine, Accel accel, ExecutionMode executionMode, int exitCode,
+            byte[] stdout, byte[] stderr, boolean stdoutTruncated, boolean stderrTruncated, boolean timedOut,
+            long durationMs, Timings timings, String vmId, String kernelRelease, Optional<String> note) {
+        this(environment, engine, accel, executionMode, exitCode, stdout, stderr, stdoutTruncated, stderrTruncated,
+                timedOut, durationMs, timings, vmId, kernelRelease, note, NetworkInfo.OFF);
+    }
 
     /** stdout decoded as UTF-8 (invalid bytes become U+FFFD; see {@link #stdoutIsUtf8()}). */
     public String stdoutText() {

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param createdAt when it was created
  * @param expiresAt when {@code reap} deletes it
  * @param lastError why it failed, if it did
+ * @param network its network ({@link NetworkInfo#OFF}: no network device)
  */
 public record VmInfo(
         String id,
@@ -33,5 +34,14 @@ public record VmInfo(
         int ttlSeconds,
         Instant createdAt,
         Instant expiresAt,
-        Optional<String> lastError) {
+        Optional<String> lastError,
+        NetworkInfo network) {
+
+    /** A VM without a network. */
+    public VmInfo(String id, String environment, MachineState state, String engine, Accel accel,
+            ExecutionMode executionMode, Optional<Long> pid, int vcpuCount, int memMib, int ttlSeconds,
+            Instant createdAt, Instant expiresAt, Optional<String> lastError) {
+        this(id, environment, state, engine, accel, executionMode, pid, vcpuCount, memMib, ttlSeconds, createdAt,
+                expiresAt, lastError, NetworkInfo.OFF);
+    }
 }

@@ -64,6 +64,25 @@ public final class Vms {
         return PublicViews.vm(machines.get(MachineKind.VM, id));
     }
 
+    /**
+     * The network of a VM, or of a workspace (a workspace runs in a VM of its own): policy, back
+     * end, guest address, gateway, DNS, host access and published ports.
+     */
+    public VmInfo networkInfo(String id) {
+        try {
+            return status(id);
+        } catch (PyroException e) {
+            if (e.kind() != PyroException.Kind.NOT_FOUND) {
+                throw e;
+            }
+            try {
+                return PublicViews.vm(machines.get(MachineKind.WORKSPACE, id));
+            } catch (PyroException ignored) {
+                throw e;
+            }
+        }
+    }
+
     public List<VmInfo> list() {
         return machines.list(MachineKind.VM).stream().map(PublicViews::vm).toList();
     }

@@ -101,6 +101,45 @@ final class HumanViews {
         b.append("Created: ").append(v.createdAt()).append('\n');
         b.append("Expires: ").append(v.expiresAt()).append('\n');
         v.lastError().ifPresent(e -> b.append("Last error: ").append(e).append('\n'));
+        b.append("Network: ").append(networkLine(v.network())).append('\n');
+    }
+
+    /** One line: "off (no network device)" or the policy, back end, address and ports. */
+    static String networkLine(dev.pyro.NetworkInfo n) {
+        if (!n.enabled()) {
+            return "off (no network device)";
+        }
+        StringBuilder b = new StringBuilder(n.policy().wireName());
+        n.backend().ifPresent(x -> b.append(" via ").append(x));
+        n.guestAddress().ifPresent(a -> b.append(", guest ").append(a));
+        n.gateway().ifPresent(g -> b.append(", gateway ").append(g));
+        if (n.allowHost()) {
+            b.append(", host reachable as ").append(dev.pyro.NetworkInfo.HOST_NAME);
+        }
+        for (dev.pyro.PortMapping p : n.publishedPorts()) {
+            b.append(", ").append(p);
+        }
+        return b.toString();
+    }
+
+    static String networkInfo(dev.pyro.VmInfo v) {
+        dev.pyro.NetworkInfo n = v.network();
+        StringBuilder b = new StringBuilder();
+        b.append("VM: ").append(v.id()).append(" (").append(v.state().wireName()).append(")\n");
+        b.append("Network policy: ").append(n.policy().wireName()).append(n.enabled() ? "" : " (no network device)")
+                .append('\n');
+        if (n.enabled()) {
+            b.append("Back end: ").append(n.backend().orElse("")).append(n.tapDevice().map(t -> " (device " + t + ")")
+                    .orElse("")).append('\n');
+            b.append("Guest address: ").append(n.guestAddress().orElse("")).append('\n');
+            b.append("Gateway: ").append(n.gateway().orElse("")).append('\n');
+            b.append("DNS: ").append(n.dns().orElse("none")).append('\n');
+            b.append("Host access: ").append(n.allowHost() ? dev.pyro.NetworkInfo.HOST_NAME + " -> the host's loopback"
+                    : "none (the host's loopback is unreachable)").append('\n');
+            b.append("Published ports: ").append(n.publishedPorts().isEmpty() ? "none"
+                    : String.join(", ", n.publishedPorts().stream().map(Object::toString).toList())).append('\n');
+        }
+        return b.toString();
     }
 
     static String workspace(dev.pyro.WorkspaceInfo w) {

@@ -24,12 +24,16 @@ final class MachineOptions {
             description = "auto (default), qemu or host_compat.")
     String engine = "auto";
 
+    @picocli.CommandLine.Mixin
+    NetworkOptions network;
+
     MachineRequest.Builder request(String environment) {
         return MachineRequest.builder(environment)
                 .vcpuCount(vcpuCount)
                 .memMib(memMib)
                 .ttlSeconds(ttlSeconds)
                 .allowHostCompat(allowHostCompat)
-                .engine(engine);
+                .engine(engine)
+                .network(network.request());
     }
 }

@@ -53,6 +53,9 @@ final class RunCommand implements Callable<Integer> {
             description = "auto (default), qemu, firecracker or host_compat.")
     String engine = "auto";
 
+    @picocli.CommandLine.Mixin
+    NetworkOptions network;
+
     @Option(names = "--json", description = "Print one JSON object with the result instead of streaming output.")
     boolean json;
 
@@ -71,6 +74,7 @@ final class RunCommand implements Callable<Integer> {
                 .ttlSeconds(ttlSeconds)
                 .allowHostCompat(allowHostCompat)
                 .engine(engine)
+                .network(network.request())
                 .build();
         RunResult result;
         try {

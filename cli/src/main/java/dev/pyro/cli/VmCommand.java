@@ -21,7 +21,8 @@ import picocli.CommandLine.ParentCommand;
         description = "Manage VMs with an explicit lifecycle: create, start, exec, stop, delete.",
         mixinStandardHelpOptions = true,
         subcommands = {VmCommand.Create.class, VmCommand.Start.class, VmCommand.Exec.class, VmCommand.Stop.class,
-            VmCommand.Delete.class, VmCommand.Status.class, VmCommand.ListCmd.class, VmCommand.Reap.class})
+            VmCommand.Delete.class, VmCommand.Status.class, VmCommand.NetworkInfoCmd.class, VmCommand.ListCmd.class,
+            VmCommand.Reap.class})
 final class VmCommand implements Runnable {
     @ParentCommand
     PyroCommand parent;
@@ -168,6 +169,27 @@ final class VmCommand implements Runnable {
         @Override
         public Integer call() {
             return print(vms().status(id));
+        }
+    }
+
+    @Command(name = "network-info", mixinStandardHelpOptions = true,
+            description = "Show a VM's (or a workspace's) network: policy, back end, guest address, gateway, DNS,"
+                    + " host access and published ports.")
+    static final class NetworkInfoCmd extends Sub {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Override
+        public Integer call() {
+            VmInfo info = vms().networkInfo(id);
+            done();
+            if (json) {
+                terminal().println(Json.write(JsonViews.networkInfo(info)));
+            } else {
+                terminal().out().print(HumanViews.networkInfo(info));
+            }
+            terminal().flush();
+            return 0;
         }
     }
 

@@ -37,6 +37,8 @@ import tools.jackson.databind.node.ObjectNode;
  * @param disk the writable disk (the overlay's upper layer and /workspace)
  * @param consoleLog the guest's serial console
  * @param vmmLog the VMM's own stdout and stderr
+ * @param network the VM's network plan ({@code NetworkPlan} JSON), when it has a network device
+ * @param netHelper the process serving its network on the host (passt, user back end)
  */
 public record PersistentVmRef(
         String engine,
@@ -54,7 +56,9 @@ public record PersistentVmRef(
         Path rootImage,
         Path disk,
         Path consoleLog,
-        Path vmmLog) {
+        Path vmmLog,
+        Optional<dev.pyro.internal.net.NetworkPlan> network,
+        Optional<ProcessIdentity> netHelper) {
     /** Version of the JSON form; a reader refuses a newer one rather than misreading it. */
     public static final int JSON_VERSION = 1;
     private static final JsonMapper JSON = JsonMapper.shared();
@@ -74,9 +78,19 @@ public record PersistentVmRef(
         Objects.requireNonNull(disk, "disk");
         Objects.requireNonNull(consoleLog, "consoleLog");
         Objects.requireNonNull(vmmLog, "vmmLog");
+        Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(netHelper, "netHelper");
         if (agentSockets.isEmpty()) {
             throw new IllegalArgumentException("a persistent VM has at least one agent socket");
         }
+    }
+
+    /** A VM without a network device. */
+    public PersistentVmRef(String engine, String id, String bootId, Path runDir, List<Path> agentSockets,
+            Path controlSocket, Optional<Path> privateSocketDir, long pid, long pidStartTime, String vmmBinary,
+            Accel accel, Path kernel, Path rootImage, Path disk, Path consoleLog, Path vmmLog) {
+        this(engine, id, bootId, runDir, agentSockets, controlSocket, privateSocketDir, pid, pidStartTime, vmmBinary,
+                accel, kernel, rootImage, disk, consoleLog, vmmLog, Optional.empty(), Optional.empty());
     }
 
     /** The VMM process as (pid, start time). */
@@ -110,6 +124,8 @@ public record PersistentVmRef(
         o.put("disk", disk.toString());
         o.put("console_log", consoleLog.toString());
         o.put("vmm_log", vmmLog.toString());
+        network.ifPresent(n -> o.set("network", n.toNode()));
+        netHelper.ifPresent(h -> o.putObject("net_helper").put("pid", h.pid()).put("start_time", h.startTime()));
         return JSON.writeValueAsString(o);
     }
 
@@ -139,7 +155,11 @@ public record PersistentVmRef(
                     privateDir == null || privateDir.isNull() ? Optional.empty() : Optional.of(Path.of(privateDir.asString())),
                     o.path("pid").asLong(), o.path("pid_start_time").asLong(), text(o, "vmm_binary"),
                     Accel.valueOf(text(o, "accel").toUpperCase(java.util.Locale.ROOT)), path(o, "kernel"),
-                    path(o, "root_image"), path(o, "disk"), path(o, "console_log"), path(o, "vmm_log"));
+                    path(o, "root_image"), path(o, "disk"), path(o, "console_log"), path(o, "vmm_log"),
+                    o.hasNonNull("network") ? Optional.of(dev.pyro.internal.net.NetworkPlan.fromNode(o.get("network")))
+                            : Optional.empty(),
+                    o.hasNonNull("net_helper") ? Optional.of(new ProcessIdentity(o.get("net_helper").path("pid").asLong(),
+                            o.get("net_helper").path("start_time").asLong())) : Optional.empty());
         } catch (NullPointerException e) {
             throw new IllegalArgumentException("incomplete VM reference: " + e.getMessage());
         }

@@ -26,6 +26,7 @@ import java.util.Optional;
  *     (1..{@value #MAX_AGENT_PORTS}); each is its own virtio-serial port with its own channel
  *     namespace, held by one host client at a time. One-shot VMs need 1; a persistent VM that
  *     several processes use at once needs more ({@value #DEFAULT_PERSISTENT_AGENT_PORTS} by default)
+ * @param network the guest's network; empty: no network device at all
  */
 public record VmSpec(
         String id,
@@ -39,7 +40,8 @@ public record VmSpec(
         boolean ephemeral,
         Duration ttl,
         Duration bootTimeout,
-        int agentPorts) {
+        int agentPorts,
+        Optional<dev.pyro.internal.net.NetworkPlan> network) {
     /** Ports the agent serves: {@code org.pyro.agent} and {@code org.pyro.agent.1} to {@code .15}. */
     public static final int MAX_AGENT_PORTS = 16;
     /** Agent ports of a persistent VM unless asked otherwise: a few concurrent CLI processes. */
@@ -51,6 +53,13 @@ public record VmSpec(
         this(id, runDir, kernel, rootImage, writableDisk, vcpuCount, memMib, accel, ephemeral, ttl, bootTimeout, 1);
     }
 
+    /** A VM without a network device. */
+    public VmSpec(String id, Path runDir, Path kernel, Path rootImage, Optional<Path> writableDisk, int vcpuCount,
+            int memMib, Accel accel, boolean ephemeral, Duration ttl, Duration bootTimeout, int agentPorts) {
+        this(id, runDir, kernel, rootImage, writableDisk, vcpuCount, memMib, accel, ephemeral, ttl, bootTimeout,
+                agentPorts, Optional.empty());
+    }
+
     public VmSpec {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(runDir, "runDir");
@@ -60,6 +69,7 @@ public record VmSpec(
         Objects.requireNonNull(accel, "accel");
         Objects.requireNonNull(ttl, "ttl");
         Objects.requireNonNull(bootTimeout, "bootTimeout");
+        Objects.requireNonNull(network, "network");
         if (vcpuCount < 1) {
             throw new IllegalArgumentException("vcpuCount must be >= 1");
         }
@@ -74,6 +84,12 @@ public record VmSpec(
     /** The same VM with another number of agent ports. */
     public VmSpec withAgentPorts(int ports) {
         return new VmSpec(id, runDir, kernel, rootImage, writableDisk, vcpuCount, memMib, accel, ephemeral, ttl,
-                bootTimeout, ports);
+                bootTimeout, ports, network);
+    }
+
+    /** The same VM with this network (empty: none). */
+    public VmSpec withNetwork(Optional<dev.pyro.internal.net.NetworkPlan> plan) {
+        return new VmSpec(id, runDir, kernel, rootImage, writableDisk, vcpuCount, memMib, accel, ephemeral, ttl,
+                bootTimeout, agentPorts, plan);
     }
 }

@@ -31,6 +31,8 @@ public final class HostRequirements {
     public static final HostRequirement XZ = HostRequirement.tool("xz", "xz-utils");
     /** Environment layers travel zstd-compressed (docs/oci-artifact.md). */
     public static final HostRequirement ZSTD = HostRequirement.tool("zstd", "zstd");
+    /** The user network back end (docs/networking.md). */
+    public static final HostRequirement PASST = HostRequirement.tool("passt", "passt");
     /** libc headers: the static guest agent and the kernel's host programs need them. */
     public static final HostRequirement LIBC_HEADERS = HostRequirement.file("/usr/include/stdio.h", "libc6-dev");
     /** objtool (built during every x86_64 kernel build) includes libelf's gelf.h. */
@@ -58,7 +60,7 @@ public final class HostRequirements {
 
     private static final Map<String, String> PACKAGE_BY_TOOL = Stream.of(
                     QEMU, MKE2FS, E2FSCK, DEBUGFS, MMDEBSTRAP, DEBOOTSTRAP, GCC, MAKE, FLEX, BISON, BC, PERL,
-                    DPKG_DEB, DPKG_QUERY, APT_GET, APT_CACHE, TAR, XZ, ZSTD)
+                    DPKG_DEB, DPKG_QUERY, APT_GET, APT_CACHE, TAR, XZ, ZSTD, PASST)
             .collect(Collectors.toUnmodifiableMap(HostRequirement::name, HostRequirement::debianPackage));
 
     private HostRequirements() {

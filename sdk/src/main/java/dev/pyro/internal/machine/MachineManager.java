@@ -106,10 +106,45 @@ public final class MachineManager implements AutoCloseable {
                 if (!request.allowHostCompat() || !OneShotRunner.canFallBack(e)) {
                     throw e;
                 }
+                if (request.network().enabled()) {
+                    throw new PyroException(e.kind(), e.getMessage() + "; and "
+                            + dev.pyro.internal.run.RunValidation.hostCompatNetwork(), e);
+                }
                 hostCompatReason = e.getMessage();
             }
+            if (request.network().enabled()) {
+                runner.prepareNetwork(resolved, request.network(), progress);
+            }
         }
+        if (request.network().enabled()) {
+            ResolvedRuntime r = resolved;
+            String reason = hostCompatReason;
+            // Picking a subnet and recording it must not interleave with another process's create.
+            return dev.pyro.internal.net.NetworkPlanner.withAddressLock(paths.homeDir().resolve("network.lock"),
+                    () -> insert(kind, request, r, reason, progress));
+        }
+        return insert(kind, request, resolved, hostCompatReason, progress);
+    }
+
+    /** The slots of the address pool that recorded machines hold. */
+    private java.util.Set<Integer> takenSlots() {
+        java.util.Set<Integer> taken = new java.util.HashSet<>();
+        for (MachineRecord m : store.machines(Optional.empty())) {
+            m.network().ifPresent(json -> {
+                try {
+                    taken.add(dev.pyro.internal.net.NetworkPlan.fromJson(json).slot());
+                } catch (IllegalArgumentException e) {
+                    // unreadable: from a newer pyro; its slot stays free here
+                }
+            });
+        }
+        return taken;
+    }
+
+    private MachineRecord insert(MachineKind kind, MachineRequest request, ResolvedRuntime resolved,
+            String hostCompatReason, ProgressListener progress) {
         Instant now = Instant.now();
+        java.util.Set<Integer> taken = request.network().enabled() ? takenSlots() : java.util.Set.of();
         for (int attempt = 0; attempt < 5; attempt++) {
             String id = StateStore.newId();
             Path runDir = paths.homeDir().resolve("vms").resolve(id);
@@ -119,6 +154,8 @@ public final class MachineManager implements AutoCloseable {
                     .ttlSeconds(request.ttlSeconds())
                     .runDir(runDir)
                     .allowHostCompat(request.allowHostCompat());
+            dev.pyro.internal.net.NetworkPlanner.plan(request.network(), id, taken)
+                    .ifPresent(plan -> b.network(plan.toJson()));
             if (resolved != null) {
                 b.engine("qemu")
                         .diskPath(runDir.resolve("disk.ext4"))
@@ -193,9 +230,14 @@ public final class MachineManager implements AutoCloseable {
             ResolvedRuntime forAccel = new ResolvedRuntime(claimed.environment(), kernel, kernel, image, "",
                     claimed.kernelSha256().orElse(""), "", claimed.imageSha256().orElse(""));
             VmLauncher.AccelChoice accel = launcher.chooseAccel(forAccel, progress);
+            Optional<dev.pyro.internal.net.NetworkPlan> network = claimed.network()
+                    .map(dev.pyro.internal.net.NetworkPlan::fromJson);
+            if (network.isPresent()) {
+                launcher.prepareNetwork(network.get().request(), progress);
+            }
             PersistentEngine.Booted booted = launcher.bootPersistent(claimed.id(), claimed.runDir().orElseThrow(),
                     kernel, image, claimed.diskPath().orElseThrow(), claimed.vcpuCount(), claimed.memMib(),
-                    Duration.ofSeconds(claimed.ttlSeconds()), accel, progress);
+                    Duration.ofSeconds(claimed.ttlSeconds()), accel, network, progress);
             PersistentVmRef ref = booted.ref();
             MachineRecord started;
             try {

@@ -22,6 +22,7 @@ final class MachineValidation {
             throw PyroException.invalidArgument("engine host_compat runs on the host without isolation;"
                     + " it needs allow_host_compat (--allow-host-compat)");
         }
+        RunValidation.checkNetworkEngine(r.network(), r.engine());
         if (r.seedPath().isPresent()) {
             if (kind != MachineKind.WORKSPACE) {
                 throw PyroException.invalidArgument("a seed path is for workspaces; use: pyro workspace create "

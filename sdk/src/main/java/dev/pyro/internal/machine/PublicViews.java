@@ -28,7 +28,18 @@ public final class PublicViews {
                         : ExecutionMode.GUEST_VIRTIO_SERIAL),
                 running ? m.vmm().map(v -> v.pid()) : Optional.empty(),
                 m.vcpuCount(), m.memMib(), (int) m.ttlSeconds(), m.createdAt(),
-                m.expiresAt().orElse(Instant.MAX), m.lastError());
+                m.expiresAt().orElse(Instant.MAX), m.lastError(), network(m));
+    }
+
+    /** The machine's network as recorded ({@link dev.pyro.NetworkInfo#OFF} without one). */
+    public static dev.pyro.NetworkInfo network(MachineRecord m) {
+        return m.network().map(json -> {
+            try {
+                return dev.pyro.internal.net.NetworkPlan.fromJson(json).info();
+            } catch (IllegalArgumentException e) {
+                return dev.pyro.NetworkInfo.OFF;
+            }
+        }).orElse(dev.pyro.NetworkInfo.OFF);
     }
 
     /** A workspace with its seed and journal summary, read from the store. */

@@ -41,6 +41,72 @@ public final class CapabilityCheck {
         return runtime.proven(resolved);
     }
 
+    /** Whether guest_network is proven for exactly these artifacts. */
+    public boolean networkProven(ResolvedRuntime resolved) {
+        return runtime.proven(resolved, java.util.List.of(Capability.GUEST_NETWORK));
+    }
+
+    /**
+     * Proves guest_network: boots a VM of {@code environment} with the user back end and
+     * allow-host, serves a random nonce on an ephemeral port of the host's loopback, and has the
+     * guest read it from host.pyro.internal with bash's /dev/tcp (in every environment, no curl
+     * needed). Records guest_network only when the guest printed exactly that nonce.
+     */
+    public void proveNetwork(String environment, ProgressListener progress) {
+        ResolvedRuntime resolved = runtime.resolve(environment, progress);
+        VmLauncher.AccelChoice accel = launcher.chooseAccel(resolved, progress);
+        dev.pyro.NetworkRequest request = dev.pyro.NetworkRequest.egress().withAllowHost(true).withBackend("user");
+        launcher.prepareNetwork(request, progress);
+        progress.onProgress(ProgressEvent.of("check", "proving guest networking: booting " + environment
+                + " with the user back end"));
+        byte[] raw = new byte[16];
+        new java.security.SecureRandom().nextBytes(raw);
+        String nonce = java.util.HexFormat.of().formatHex(raw);
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+            Thread serve = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (java.net.Socket s = server.accept()) {
+                        s.getOutputStream().write((nonce + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "pyro-network-check");
+            serve.setDaemon(true);
+            serve.start();
+            String id = launcher.newVmId();
+            VmLauncher.Options options = new VmLauncher.Options(1, CHECK_MEM_MIB, CHECK_TTL, true, Optional.empty(),
+                    dev.pyro.internal.net.NetworkPlanner.plan(request, id, java.util.Set.of()));
+            try (VmLauncher.Launched vm = launcher.boot(id, resolved, options, accel, progress)) {
+                OutputCapture output = new OutputCapture(OutputListener.NONE, 1 << 16);
+                ExecResult result;
+                try {
+                    result = vm.guest().exec(ExecRequest.of("bash", "-c", "exec 3<>/dev/tcp/"
+                            + dev.pyro.NetworkInfo.HOST_NAME + "/" + server.getLocalPort() + " && head -n 1 <&3")
+                            .withTimeout(Duration.ofSeconds(60)), output);
+                } catch (ExecFailedException e) {
+                    vm.keepConsoleLog();
+                    throw new PyroException(PyroException.Kind.VM_FAILED, "guest network check: the guest could not run"
+                            + " bash (" + e.getMessage() + "); see " + vm.consoleLog());
+                }
+                String got = new String(output.stdout(), java.nio.charset.StandardCharsets.UTF_8).strip();
+                if (result.exitCode() != 0 || !got.equals(nonce)) {
+                    vm.keepConsoleLog();
+                    throw new PyroException(PyroException.Kind.VM_FAILED, "guest network check failed: the guest could"
+                            + " not read the host's nonce from " + dev.pyro.NetworkInfo.HOST_NAME + " (exit "
+                            + result.exitCode() + ", stderr '" + new String(output.stderr(),
+                                    java.nio.charset.StandardCharsets.UTF_8).strip() + "'); see " + vm.consoleLog());
+                }
+                runtime.recordCapability(Capability.GUEST_NETWORK, resolved);
+                vm.shutdown();
+                progress.onProgress(ProgressEvent.of("check", "guest networking proven: guest_network recorded"));
+            }
+        } catch (java.io.IOException e) {
+            throw new PyroException(PyroException.Kind.HOST_SETUP, "guest network check: cannot listen on the host's"
+                    + " loopback: " + e.getMessage(), e);
+        }
+    }
+
     /** Boots a VM of {@code environment}, runs {@code uname -r}, and records what passed. */
     public void prove(String environment, ProgressListener progress) {
         ResolvedRuntime resolved = runtime.resolve(environment, progress);

@@ -79,12 +79,29 @@ public final class OneShotRunner {
             resolved = prepare(request.environment(), progress);
             accel = launcher.chooseAccel(resolved, progress);
         } catch (PyroException e) {
+            if (request.network().enabled() && request.allowHostCompat() && FALLBACK_KINDS.contains(e.kind())) {
+                throw new PyroException(e.kind(), e.getMessage() + "; and " + RunValidation.hostCompatNetwork(), e);
+            }
             if (request.allowHostCompat() && FALLBACK_KINDS.contains(e.kind())) {
                 return onHost(request, output, "guest execution is unavailable here (" + e.getMessage() + ")", started);
             }
             throw e;
         }
+        if (request.network().enabled()) {
+            prepareNetwork(resolved, request.network(), progress);
+        }
         return inVm(request, resolved, accel, output, progress, started);
+    }
+
+    /**
+     * Readies the host for a networked VM (installs passt when allowed, checks the tap back end's
+     * privileges) and proves guest_network once for these artifacts.
+     */
+    public void prepareNetwork(ResolvedRuntime resolved, dev.pyro.NetworkRequest network, ProgressListener progress) {
+        launcher.prepareNetwork(network, progress);
+        if (!capabilityCheck.networkProven(resolved)) {
+            capabilityCheck.proveNetwork(resolved.environment(), progress);
+        }
     }
 
     /** The known environment names. */
@@ -154,9 +171,14 @@ public final class OneShotRunner {
             OutputListener output, ProgressListener progress, long started) {
         OutputCapture capture = new OutputCapture(output, request.outputLimitBytes());
         long bootStarted = System.nanoTime();
+        String id = launcher.newVmId();
+        // One-shot VMs are not in the state store: the address pick skips only the host's own
+        // (TAP) addresses; user back end VMs are isolated from each other whatever their addresses.
+        Optional<dev.pyro.internal.net.NetworkPlan> plan = dev.pyro.internal.net.NetworkPlanner.plan(request.network(),
+                id, Set.of());
         VmLauncher.Options options = new VmLauncher.Options(request.vcpuCount(), request.memMib(),
-                Duration.ofSeconds(request.ttlSeconds()), true, Optional.empty());
-        try (VmLauncher.Launched vm = launcher.boot(resolved, options, accel, progress)) {
+                Duration.ofSeconds(request.ttlSeconds()), true, Optional.empty(), plan);
+        try (VmLauncher.Launched vm = launcher.boot(id, resolved, options, accel, progress)) {
             long bootMs = millisSince(bootStarted);
             long execStarted = System.nanoTime();
             int exitCode;
@@ -180,7 +202,7 @@ public final class OneShotRunner {
             return new RunResult(request.environment(), "qemu", vm.accel(), vm.executionMode(), exitCode,
                     capture.stdout(), capture.stderr(), capture.stdoutTruncated(), capture.stderrTruncated(), timedOut,
                     millisSince(started), new Timings(bootMs, execMs, teardownMs), vm.id(), vm.kernelRelease(),
-                    accel.note());
+                    accel.note(), plan.map(dev.pyro.internal.net.NetworkPlan::info).orElse(dev.pyro.NetworkInfo.OFF));
         }
     }
 

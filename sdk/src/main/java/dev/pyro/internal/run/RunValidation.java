@@ -42,6 +42,19 @@ public final class RunValidation {
         }
     }
 
+    /** Networking needs a VM: host-compat runs on the host's own network, with nothing to isolate it. */
+    public static void checkNetworkEngine(dev.pyro.NetworkRequest network, String engine) {
+        if (network.enabled() && engine.equals("host_compat")) {
+            throw PyroException.invalidArgument(hostCompatNetwork());
+        }
+    }
+
+    /** The error for networking asked where only host-compat can run. */
+    public static String hostCompatNetwork() {
+        return "networking needs a VM: host-compat would run the command on the host's own network without"
+                + " isolation; drop the network options or make guest execution work here (pyro doctor)";
+    }
+
     /** A command's timeout. */
     public static void checkTimeout(int timeoutSeconds) {
         if (timeoutSeconds <= 0) {
@@ -70,6 +83,7 @@ public final class RunValidation {
             throw PyroException.invalidArgument("engine host_compat runs on the host without isolation;"
                     + " it needs allow_host_compat (--allow-host-compat)");
         }
+        checkNetworkEngine(r.network(), r.engine());
         if (r.outputLimitBytes() < 0) {
             throw PyroException.invalidArgument("output_limit_bytes must not be negative");
         }

@@ -74,8 +74,33 @@ public final class VmLauncher implements AutoCloseable {
      * @param ttl hard lifetime (the guest powers off; the host kills it too)
      * @param ephemeral dies with this JVM and when the host side of its channel closes
      * @param writableDisk the overlay's upper layer on a disk, or guest memory when empty
+     * @param network the guest's network, or none
      */
-    public record Options(int vcpuCount, int memMib, Duration ttl, boolean ephemeral, Optional<Path> writableDisk) {
+    public record Options(int vcpuCount, int memMib, Duration ttl, boolean ephemeral, Optional<Path> writableDisk,
+            Optional<dev.pyro.internal.net.NetworkPlan> network) {
+        /** Without a network. */
+        public Options(int vcpuCount, int memMib, Duration ttl, boolean ephemeral, Optional<Path> writableDisk) {
+            this(vcpuCount, memMib, ttl, ephemeral, writableDisk, Optional.empty());
+        }
+    }
+
+    /**
+     * Makes sure the host side of {@code request}'s back end can work here: installs passt
+     * when allowed (user back end), checks privileges and tools (tap back end).
+     */
+    public void prepareNetwork(dev.pyro.NetworkRequest request, ProgressListener progress) {
+        if (!request.enabled()) {
+            return;
+        }
+        if (dev.pyro.internal.net.NetworkPlanner.backend(request) == dev.pyro.internal.net.Backend.USER) {
+            tools.ensure(List.of(HostRequirements.PASST), progress);
+        }
+        dev.pyro.internal.net.NetworkPlanner.checkUsable(request);
+    }
+
+    /** A fresh VM id (one-shot runs); exposed so a network plan can be made for it before boot. */
+    public String newVmId() {
+        return newId();
     }
 
     /** The QEMU binary, installing it first when allowed. */
@@ -133,22 +158,29 @@ public final class VmLauncher implements AutoCloseable {
      * and closes the returned connection when done with it.
      */
     public PersistentEngine.Booted bootPersistent(String id, Path runDir, Path kernel, Path image, Path disk,
-            int vcpuCount, int memMib, Duration ttl, AccelChoice accel, ProgressListener progress) {
+            int vcpuCount, int memMib, Duration ttl, AccelChoice accel,
+            Optional<dev.pyro.internal.net.NetworkPlan> network, ProgressListener progress) {
         QemuEngine qemu = engine(progress);
         VmSpec spec = new VmSpec(id, runDir, kernel, image, Optional.of(disk), vcpuCount, memMib, accel.accel(), false,
-                ttl, bootTimeout(accel.accel()), VmSpec.DEFAULT_PERSISTENT_AGENT_PORTS);
+                ttl, bootTimeout(accel.accel()), VmSpec.DEFAULT_PERSISTENT_AGENT_PORTS, network);
         return qemu.bootPersistent(spec, progress);
     }
 
     /** Boots a VM of the resolved runtime; the caller closes the returned handle. */
     public Launched boot(ResolvedRuntime runtime, Options options, AccelChoice accel, ProgressListener progress) {
+        return boot(newId(), runtime, options, accel, progress);
+    }
+
+    /** {@link #boot(ResolvedRuntime, Options, AccelChoice, ProgressListener)} with a given VM id (see {@link #newVmId()}). */
+    public Launched boot(String id, ResolvedRuntime runtime, Options options, AccelChoice accel,
+            ProgressListener progress) {
         QemuEngine qemu = engine(progress);
-        String id = newId();
         Path runDir = paths.homeDir().resolve("runs").resolve(id);
         Duration bootTimeout = bootTimeout(accel.accel());
         // The uncompressed PVH vmlinux boots ~18% faster than bzImage under QEMU (no decompression).
         VmSpec spec = new VmSpec(id, runDir, runtime.vmlinux(), runtime.rootImage(), options.writableDisk(),
-                options.vcpuCount(), options.memMib(), accel.accel(), options.ephemeral(), options.ttl(), bootTimeout);
+                options.vcpuCount(), options.memMib(), accel.accel(), options.ephemeral(), options.ttl(), bootTimeout,
+                1, options.network());
         RunningVm vm;
         try {
             vm = qemu.boot(spec, progress);

@@ -9,7 +9,10 @@ public enum Capability {
     VM_BOOT("vm_boot"),
     /** A command ran in such a VM and its output and exit code came back. */
     GUEST_EXEC("guest_exec"),
-    /** The guest reached the network. Nothing proves this yet, so it stays false. */
+    /**
+     * A guest with a network device (user back end, allow-host) fetched a nonce from a server on
+     * the host's loopback through host.pyro.internal.
+     */
     GUEST_NETWORK("guest_network");
 
     private final String wireName;

@@ -243,6 +243,11 @@ public final class RuntimeBuilder {
      * or a proof of other artifacts, does not count).
      */
     public boolean proven(ResolvedRuntime resolved) {
+        return proven(resolved, List.of(Capability.VM_BOOT, Capability.GUEST_EXEC));
+    }
+
+    /** Whether each of {@code capabilities} is proven for exactly these artifacts of this environment. */
+    public boolean proven(ResolvedRuntime resolved, List<Capability> capabilities) {
         // On the path of every run: one read of the lock, no inspection of other environments.
         // The proofs must name exactly the artifacts that resolve() just checked; the lock's
         // normalisation has already withdrawn any proof whose artifacts changed since.
@@ -252,7 +257,7 @@ public final class RuntimeBuilder {
                 RuntimeLock.AGENT, resolved.agentSha256(),
                 RuntimeLock.rootfsId(resolved.environment()), resolved.imageSha256());
         Map<String, CapabilityProof> proofs = lock.proofsOf(resolved.environment());
-        for (Capability capability : List.of(Capability.VM_BOOT, Capability.GUEST_EXEC)) {
+        for (Capability capability : capabilities) {
             CapabilityProof proof = proofs.get(capability.wireName());
             if (proof == null || !proof.proven() || !resolved.environment().equals(proof.environment())
                     || !proof.artifacts().equals(artifacts)) {

@@ -40,6 +40,8 @@ import java.util.Optional;
  * @param allowHostCompat the caller allowed host-compat execution
  * @param workspaceDir host-compat only: the host directory that stands in for the guest
  * @param generation bumped by every update; the optimistic concurrency token of {@code compareAndSet}
+ * @param network its network plan ({@code NetworkPlan} JSON), kept for its life so a restart
+ *     gets the same addresses; empty: no network device
  */
 public record MachineRecord(
         String id,
@@ -67,7 +69,8 @@ public record MachineRecord(
         Optional<String> lastError,
         boolean allowHostCompat,
         Optional<Path> workspaceDir,
-        long generation) {
+        long generation,
+        Optional<String> network) {
 
     public MachineRecord {
         Objects.requireNonNull(id, "id");
@@ -91,6 +94,7 @@ public record MachineRecord(
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(lastError, "lastError");
         Objects.requireNonNull(workspaceDir, "workspaceDir");
+        Objects.requireNonNull(network, "network");
         // The database keeps milliseconds; so does the record, so what is read equals what was written.
         createdAt = createdAt.truncatedTo(ChronoUnit.MILLIS);
         updatedAt = updatedAt.truncatedTo(ChronoUnit.MILLIS);
@@ -151,6 +155,7 @@ public record MachineRecord(
         private boolean allowHostCompat;
         private Path workspaceDir;
         private long generation = 1;
+        private String network;
 
         private Builder(String id, MachineKind kind, String environment, Instant createdAt) {
             this.id = id;
@@ -188,6 +193,7 @@ public record MachineRecord(
             allowHostCompat = r.allowHostCompat;
             workspaceDir = r.workspaceDir.orElse(null);
             generation = r.generation;
+            network = r.network.orElse(null);
         }
 
         public Builder id(String v) {
@@ -297,6 +303,11 @@ public record MachineRecord(
             return this;
         }
 
+        public Builder network(String v) {
+            network = v;
+            return this;
+        }
+
         Builder generation(long v) {
             generation = v;
             return this;
@@ -311,7 +322,7 @@ public record MachineRecord(
                     Optional.ofNullable(diskPath), Optional.ofNullable(engineRef), Optional.ofNullable(kernelPath),
                     Optional.ofNullable(kernelSha256), Optional.ofNullable(imagePath), Optional.ofNullable(imageSha256),
                     Optional.ofNullable(owner), Optional.ofNullable(lastError), allowHostCompat,
-                    Optional.ofNullable(workspaceDir), generation);
+                    Optional.ofNullable(workspaceDir), generation, Optional.ofNullable(network));
         }
     }
 }

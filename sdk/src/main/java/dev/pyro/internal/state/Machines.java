@@ -19,7 +19,7 @@ public final class Machines {
     private static final String COLUMNS = "id, kind, environment, state, engine, accel, execution_mode, vcpu_count,"
             + " mem_mib, ttl_seconds, created_at, expires_at, updated_at, pid, pid_start_time, run_dir, disk_path,"
             + " engine_ref, kernel_path, kernel_sha256, image_path, image_sha256, owner_pid, owner_start_time,"
-            + " last_error, allow_host_compat, workspace_dir, generation";
+            + " last_error, allow_host_compat, workspace_dir, generation, network";
 
     private final Connection c;
     private final Instant now;
@@ -38,7 +38,7 @@ public final class Machines {
     public boolean insert(MachineRecord m) throws SQLException {
         MachineRecord fresh = m.toBuilder().updatedAt(m.createdAt()).generation(1).build();
         try (PreparedStatement s = c.prepareStatement("INSERT INTO machines (" + COLUMNS + ") VALUES ("
-                + "?,".repeat(27) + "?) ON CONFLICT (id) DO NOTHING")) {
+                + "?,".repeat(28) + "?) ON CONFLICT (id) DO NOTHING")) {
             bind(s, fresh);
             return s.executeUpdate() == 1;
         }
@@ -104,10 +104,10 @@ public final class Machines {
         check(before, after);
         MachineRecord stored = after.toBuilder().updatedAt(now).generation(before.generation() + 1).build();
         try (PreparedStatement s = c.prepareStatement("UPDATE machines SET (" + COLUMNS + ") = ("
-                + "?,".repeat(27) + "?) WHERE id = ? AND generation = ?")) {
+                + "?,".repeat(28) + "?) WHERE id = ? AND generation = ?")) {
             bind(s, stored);
-            s.setString(29, id);
-            s.setLong(30, before.generation());
+            s.setString(30, id);
+            s.setLong(31, before.generation());
             if (s.executeUpdate() != 1) {
                 // Cannot happen inside a write transaction (nobody else writes meanwhile).
                 throw new SQLException("machine " + id + " changed under a write transaction");
@@ -201,6 +201,7 @@ public final class Machines {
         s.setInt(26, m.allowHostCompat() ? 1 : 0);
         Sql.setPath(s, 27, m.workspaceDir());
         s.setLong(28, m.generation());
+        Sql.setText(s, 29, m.network());
     }
 
     private static MachineRecord read(ResultSet r) throws SQLException {
@@ -225,7 +226,8 @@ public final class Machines {
                 .lastError(Sql.text(r, "last_error").orElse(null))
                 .allowHostCompat(r.getInt("allow_host_compat") != 0)
                 .workspaceDir(Sql.path(r, "workspace_dir").orElse(null))
-                .generation(r.getLong("generation"));
+                .generation(r.getLong("generation"))
+                .network(Sql.text(r, "network").orElse(null));
         return b.build();
     }
 

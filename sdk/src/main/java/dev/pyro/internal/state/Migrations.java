@@ -82,8 +82,13 @@ final class Migrations {
             CREATE INDEX journal_running ON journal (state) WHERE state = 'running';
             """;
 
+    /** Migration 2: a machine's network plan (JSON; NULL: no network device). */
+    private static final String V2 = """
+            ALTER TABLE machines ADD COLUMN network TEXT
+            """;
+
     /** Every migration, in order; index i holds migration i + 1. */
-    static final List<String> ALL = List.of(V1);
+    static final List<String> ALL = List.of(V1, V2);
 
     private Migrations() {
     }

@@ -86,7 +86,7 @@ class StateStoreTest {
         store.insertMachine(workspace("w1"));
         StateStore again = StateStore.open(store.file(), clock, Duration.ofSeconds(5));
         assertThat(again.machine("w1")).isPresent();
-        assertThat(again.schemaVersion()).isEqualTo(1);
+        assertThat(again.schemaVersion()).isEqualTo(Migrations.latest());
     }
 
     @Test
@@ -94,7 +94,8 @@ class StateStoreTest {
         MachineRecord full = workspace("w1").toBuilder()
                 .accel(Accel.TCG).executionMode(ExecutionMode.GUEST_VIRTIO_SERIAL)
                 .vmm(new ProcessIdentity(1234, 5678)).owner(ME).engineRef("{\"version\":1}")
-                .lastError("boom").allowHostCompat(true).workspaceDir(Path.of("/h/ws")).build();
+                .lastError("boom").allowHostCompat(true).workspaceDir(Path.of("/h/ws"))
+                .network("{\"policy\":\"egress\"}").build();
         assertThat(store.insertMachine(full)).isTrue();
         MachineRecord read = store.machine("w1").orElseThrow();
         assertThat(read).isEqualTo(full);
@@ -353,6 +354,26 @@ class StateStoreTest {
         assertThatThrownBy(() -> StateStore.open(junk, clock, Duration.ofSeconds(1)))
                 .isInstanceOfSatisfying(PyroException.class, e -> assertThat(e.getMessage())
                         .contains(junk.toString(), "damaged", "move it away"));
+    }
+
+    @Test
+    void aVersion1DatabaseOpensWithItsMachinesAndWithoutNetworks() throws Exception {
+        Path file = tmp.resolve("v1/state.db");
+        Files.createDirectories(file.getParent());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            Migrations.migrate(c, 1, List.of(Migrations.ALL.get(0)));
+            try (Statement s = c.createStatement()) {
+                s.execute("INSERT INTO machines (id, kind, environment, state, engine, vcpu_count, mem_mib,"
+                        + " ttl_seconds, created_at, updated_at) VALUES ('old1', 'vm', 'e', 'stopped', 'qemu', 1, 1,"
+                        + " 0, 0, 0)");
+            }
+        }
+        StateStore upgraded = StateStore.open(file, clock, Duration.ofSeconds(5));
+        assertThat(upgraded.schemaVersion()).isEqualTo(Migrations.latest());
+        MachineRecord old = upgraded.machine("old1").orElseThrow();
+        assertThat(old.network()).isEmpty();
+        upgraded.updateMachine("old1", Set.of(MachineState.STOPPED), m -> m.toBuilder().network("{}").build());
+        assertThat(upgraded.machine("old1").orElseThrow().network()).contains("{}");
     }
 
     @Test

@@ -91,13 +91,13 @@ final class PersistentQemuVms {
         long start = System.nanoTime();
         QemuVm vm;
         try {
-            vm = engine.boot(spec, progress, port0, (files, pid) -> {
+            vm = engine.boot(spec, progress, port0, (files, pid, helper) -> {
                 // Recorded before the guest boots: a process that finds this boot interrupted
                 // (its booter was killed) finds the QEMU to kill through this file.
                 ProcessIdentity spawned = ProcessIdentity.of(pid).orElseThrow(() -> new PyroException(
                         PyroException.Kind.VM_FAILED, "QEMU of VM " + spec.id() + " exited at once; QEMU log: "
                                 + files.qemuLog()));
-                writeSpawnRecord(runDir, ref(spec, runDir, bootId, disk, files, spawned));
+                writeSpawnRecord(runDir, ref(spec, runDir, bootId, disk, files, spawned, helper));
             });
         } catch (RuntimeException | Error e) {
             port0.close();
@@ -117,7 +117,9 @@ final class PersistentQemuVms {
                     () -> new PyroException(PyroException.Kind.VM_FAILED, "QEMU of VM " + spec.id()
                             + " exited right after booting; " + vm.diagnostics()));
             vm.releaseQmp();
-            PersistentVmRef ref = ref(spec, runDir, bootId, disk, vm.files(), identity);
+            PersistentVmRef ref = ref(spec, runDir, bootId, disk, vm.files(), identity,
+                    vm.network().flatMap(QemuNetwork::helper));
+            vm.detachNetwork(); // passt and the TAP device live as long as the VM now; stop and kill end them
             return new Booted(ref, new AgentConnection(spec.id(), 0, vm.guest(), hello),
                     (System.nanoTime() - start) / 1_000_000L);
         } catch (RuntimeException | Error e) {
@@ -127,11 +129,11 @@ final class PersistentQemuVms {
     }
 
     private PersistentVmRef ref(VmSpec spec, Path runDir, String bootId, Path disk, VmFiles files,
-            ProcessIdentity vmm) {
+            ProcessIdentity vmm, Optional<ProcessIdentity> netHelper) {
         return new PersistentVmRef(engine.name(), spec.id(), bootId, runDir, files.agentSockets(), files.qmpSocket(),
                 files.privateSocketDir(), vmm.pid(), vmm.startTime(), engine.binary().path().toString(), spec.accel(),
                 spec.kernel().toAbsolutePath(), spec.rootImage().toAbsolutePath(), disk.toAbsolutePath(),
-                files.consoleLog(), files.qemuLog());
+                files.consoleLog(), files.qemuLog(), spec.network(), netHelper);
     }
 
     /** The file in a run directory that records the VMM of its latest boot. */
@@ -279,7 +281,7 @@ final class PersistentQemuVms {
             return StopOutcome.KILLED;
         } finally {
             if (!isAlive(ref)) {
-                removeSockets(ref);
+                releaseHostSide(ref);
             }
         }
     }
@@ -335,7 +337,7 @@ final class PersistentQemuVms {
             killAndWait(ref);
         } finally {
             if (!isAlive(ref)) {
-                removeSockets(ref);
+                releaseHostSide(ref);
             }
         }
     }
@@ -369,7 +371,7 @@ final class PersistentQemuVms {
         if (isAlive(ref)) {
             throw new IllegalStateException("VM " + ref.id() + " still runs (pid " + ref.pid() + ")");
         }
-        removeSockets(ref);
+        releaseHostSide(ref);
         PortLocks.removeAll(ref.runDir());
         try {
             Files.deleteIfExists(spawnRecord(ref.runDir()));
@@ -378,9 +380,16 @@ final class PersistentQemuVms {
         }
     }
 
+    /** What a VM that no longer runs leaves on the host: its sockets, and its passt or TAP device and rules. */
+    private static void releaseHostSide(PersistentVmRef ref) {
+        removeSockets(ref);
+        ref.network().ifPresent(plan -> QemuNetwork.release(plan, ref.netHelper()));
+    }
+
     private static void removeSockets(PersistentVmRef ref) {
         List<Path> sockets = new ArrayList<>(ref.agentSockets());
         sockets.add(ref.controlSocket());
+        sockets.add(ref.agentSockets().get(0).resolveSibling("net.sock"));
         for (Path s : sockets) {
             try {
                 Files.deleteIfExists(s);

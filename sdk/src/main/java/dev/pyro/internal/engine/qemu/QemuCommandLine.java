@@ -74,12 +74,23 @@ public final class QemuCommandLine {
             long seconds = (spec.ttl().toMillis() + 999) / 1000; // rounded up: never earlier than asked
             args.add("pyro.ttl=" + seconds);
         }
+        spec.network().ifPresent(plan -> args.addAll(plan.kernelArgs()));
         args.addAll(tuning.extraKernelArgs());
         return String.join(" ", args);
     }
 
-    /** The full argv, starting with the QEMU binary. */
+    /** The full argv of a VM without a network device, starting with the QEMU binary. */
     public static List<String> build(QemuBinary qemu, VmSpec spec, VmFiles files, Tuning tuning) {
+        return build(qemu, spec, files, tuning, List.of());
+    }
+
+    /**
+     * The full argv, starting with the QEMU binary.
+     *
+     * @param netdev the {@code -netdev} option's value for the guest's network device (from
+     *     {@link QemuNetwork}); empty when {@code spec} has no network
+     */
+    public static List<String> build(QemuBinary qemu, VmSpec spec, VmFiles files, Tuning tuning, List<String> netdev) {
         List<String> cmd = new ArrayList<>();
         cmd.add(qemu.path().toString());
         // microvm: no PCI, no firmware, virtio-mmio; acpi=off makes QEMU list the virtio-mmio
@@ -116,6 +127,14 @@ public final class QemuCommandLine {
         }
         cmd.addAll(List.of("-chardev", "socket,id=qmp,server=on,wait=off,path=" + opt(files.qmpSocket().toString()),
                 "-mon", "chardev=qmp,mode=control"));
+        // No network unless asked: -nodefaults already leaves the VM without any NIC.
+        spec.network().ifPresent(plan -> {
+            if (netdev.isEmpty()) {
+                throw new IllegalArgumentException("VM " + spec.id() + " has a network plan but no netdev");
+            }
+            cmd.addAll(List.of("-netdev", String.join(",", netdev),
+                    "-device", "virtio-net-device,netdev=net0,mac=" + plan.mac()));
+        });
         return cmd;
     }
 

@@ -136,7 +136,7 @@ public final class QemuEngine implements PersistentEngine {
      *     the boot interrupted can find the QEMU); if it throws, the boot fails; null for none
      */
     QemuVm boot(VmSpec spec, ProgressListener progress, PortLocks.Held port0Lock,
-            java.util.function.BiConsumer<VmFiles, Long> spawned) {
+            SpawnListener spawned) {
         checkInputs(spec);
         long start = System.nanoTime();
         long deadline = start + spec.bootTimeout().toNanos();
@@ -147,7 +147,19 @@ public final class QemuEngine implements PersistentEngine {
             throw new PyroException(PyroException.Kind.HOST_SETUP, "cannot prepare the run directory " + spec.runDir()
                     + " of VM " + spec.id() + ": " + e.getMessage() + "; check its permissions and free space", e);
         }
-        List<String> command = QemuCommandLine.build(qemu, spec, files, tuning);
+        QemuNetwork network = null;
+        if (spec.network().isPresent()) {
+            progress.onProgress(ProgressEvent.of("boot", "setting up the " + spec.network().get().backend().wireName()
+                    + " network of VM " + spec.id()));
+            try {
+                network = QemuNetwork.up(spec.network().get(), spec.id(), files, spec.ephemeral());
+            } catch (RuntimeException e) {
+                files.removeSockets();
+                throw e;
+            }
+        }
+        List<String> command = QemuCommandLine.build(qemu, spec, files, tuning,
+                network == null ? List.of() : network.netdev());
         progress.onProgress(ProgressEvent.of("boot", "starting VM " + spec.id() + " (qemu, "
                 + (spec.accel() == Accel.KVM ? "kvm" : "tcg: software emulation") + ")"));
         VmmProcess vmm;
@@ -158,17 +170,20 @@ public final class QemuEngine implements PersistentEngine {
             Files.deleteIfExists(files.consoleLog());
             vmm = VmmProcess.start(spec.id(), command, files.qemuLog(), spec.ephemeral());
         } catch (IOException e) {
+            if (network != null) {
+                network.close();
+            }
             files.removeSockets();
             throw new PyroException(PyroException.Kind.HOST_SETUP, "cannot start " + qemu.path() + " for VM "
                     + spec.id() + ": " + e.getMessage(), e);
         }
-        QemuVm vm = new QemuVm(spec, files, vmm);
+        QemuVm vm = new QemuVm(spec, files, vmm, network);
         if (spec.ephemeral()) {
             EphemeralReaper.register(vm);
         }
         try {
             if (spawned != null) {
-                spawned.accept(files, vmm.pid());
+                spawned.spawned(files, vmm.pid(), network == null ? Optional.empty() : network.helper());
             }
             SocketChannel agent = connectWhenListening(files.agentSocket(), vmm, deadline);
             QmpClient qmp = QmpClient.connect(connectWhenListening(files.qmpSocket(), vmm, deadline),
@@ -204,6 +219,12 @@ public final class QemuEngine implements PersistentEngine {
             vm.close();
             throw e;
         }
+    }
+
+    /** Told as soon as QEMU (and the network helper, if any) runs, before the guest booted. */
+    @FunctionalInterface
+    interface SpawnListener {
+        void spawned(VmFiles files, long vmmPid, Optional<dev.pyro.internal.host.ProcessIdentity> netHelper);
     }
 
     private static void checkInputs(VmSpec spec) {

@@ -20,15 +20,31 @@ public final class QemuVm implements RunningVm {
     private final VmSpec spec;
     private final VmFiles files;
     private final VmmProcess vmm;
+    private final QemuNetwork network;
+    private volatile boolean detachedNetwork;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile GuestClient guest;
     private volatile QmpClient qmp;
     private volatile HelloInfo hello;
 
-    QemuVm(VmSpec spec, VmFiles files, VmmProcess vmm) {
+    QemuVm(VmSpec spec, VmFiles files, VmmProcess vmm, QemuNetwork network) {
         this.spec = spec;
         this.files = files;
         this.vmm = vmm;
+        this.network = network;
+    }
+
+    /** The host side of its network, if it has one. */
+    Optional<QemuNetwork> network() {
+        return Optional.ofNullable(network);
+    }
+
+    /**
+     * Hands the host side of the network over to whoever records the VM (a persistent VM's
+     * passt and TAP device outlive this object); {@link #close()} then leaves them alone.
+     */
+    void detachNetwork() {
+        detachedNetwork = true;
     }
 
     void attach(GuestClient guestClient, QmpClient qmpClient) {
@@ -182,6 +198,9 @@ public final class QemuVm implements RunningVm {
         QmpClient q = qmp;
         if (q != null) {
             q.close();
+        }
+        if (network != null && !detachedNetwork) {
+            network.close();
         }
         files.removeSockets();
         EphemeralReaper.unregister(this);

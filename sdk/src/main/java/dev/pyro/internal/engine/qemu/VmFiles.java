@@ -43,6 +43,11 @@ public record VmFiles(Path runDir, Path consoleLog, Path qemuLog, List<Path> age
         return agentSockets.get(0);
     }
 
+    /** The unix socket of the user network back end (passt), next to the agent sockets. */
+    public Path netSocket() {
+        return agentSocket().resolveSibling("net.sock");
+    }
+
     /** The socket file name of agent port {@code port} (0: {@code org.pyro.agent}). */
     public static String agentSocketName(int port) {
         return port == 0 ? "agent.sock" : "agent." + port + ".sock";
@@ -106,6 +111,7 @@ public record VmFiles(Path runDir, Path consoleLog, Path qemuLog, List<Path> age
     private void deleteSockets() {
         List<Path> all = new ArrayList<>(agentSockets);
         all.add(qmpSocket);
+        all.add(netSocket());
         for (Path p : all) {
             try {
                 Files.deleteIfExists(p);

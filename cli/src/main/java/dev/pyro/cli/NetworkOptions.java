@@ -1,0 +1,58 @@
+package dev.pyro.cli;
+
+import dev.pyro.NetworkPolicy;
+import dev.pyro.NetworkRequest;
+import dev.pyro.PortMapping;
+import dev.pyro.PyroException;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The network options of `run`, `vm create` and `workspace create` (docs/networking.md). */
+final class NetworkOptions {
+    @Option(names = "--network-policy", paramLabel = "POLICY",
+            description = "off (default: no network device), egress (outbound TCP/UDP through NAT) or"
+                    + " egress+published-ports (egress plus --publish).")
+    String policy;
+
+    @Option(names = "--network", description = "Short for --network-policy egress.")
+    boolean network;
+
+    @Option(names = "--allow-host",
+            description = "Let the guest reach services on the host's loopback as host.pyro.internal.")
+    boolean allowHost;
+
+    @Option(names = "--publish", paramLabel = "HOST_PORT:GUEST_PORT",
+            description = "Forward 127.0.0.1:HOST_PORT on the host to GUEST_PORT in the guest (repeatable;"
+                    + " implies --network-policy egress+published-ports).")
+    List<String> publish = new ArrayList<>();
+
+    @Option(names = "--network-backend", paramLabel = "NAME",
+            description = "auto (default: user), user (passt, no privileges) or tap (TAP device + nftables NAT,"
+                    + " needs root).")
+    String backend = "auto";
+
+    NetworkRequest request() {
+        List<PortMapping> ports = new ArrayList<>();
+        for (String p : publish) {
+            ports.add(PortMapping.parse(p));
+        }
+        NetworkPolicy p;
+        if (policy != null) {
+            p = NetworkPolicy.parse(policy);
+            if (network && !p.enabled()) {
+                throw PyroException.invalidArgument("--network contradicts --network-policy off; give one of them");
+            }
+        } else if (!ports.isEmpty()) {
+            p = NetworkPolicy.EGRESS_PUBLISHED_PORTS;
+        } else if (network || allowHost) {
+            p = NetworkPolicy.EGRESS; // --allow-host alone means the user wants a network that reaches the host
+        } else {
+            p = NetworkPolicy.OFF;
+        }
+        if (!p.enabled() && !backend.equals("auto")) {
+            throw PyroException.invalidArgument("--network-backend " + backend + " needs a network; add --network");
+        }
+        return new NetworkRequest(p, backend, allowHost, ports);
+    }
+}
