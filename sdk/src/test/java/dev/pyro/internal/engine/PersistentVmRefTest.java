@@ -31,6 +31,19 @@ class PersistentVmRefTest {
     }
 
     @Test
+    void aNetworkedVmKeepsItsPlanAndHelper() {
+        PersistentVmRef plain = ref(Optional.empty());
+        dev.pyro.internal.net.NetworkPlan plan = new dev.pyro.internal.net.NetworkPlan(dev.pyro.NetworkPolicy.EGRESS,
+                dev.pyro.internal.net.Backend.USER, 7, Optional.empty(), false, List.of(), Optional.empty());
+        PersistentVmRef networked = new PersistentVmRef(plain.engine(), plain.id(), plain.bootId(), plain.runDir(),
+                plain.agentSockets(), plain.controlSocket(), plain.privateSocketDir(), plain.pid(), plain.pidStartTime(),
+                plain.vmmBinary(), plain.accel(), plain.kernel(), plain.rootImage(), plain.disk(), plain.consoleLog(),
+                plain.vmmLog(), Optional.of(plan), Optional.of(new dev.pyro.internal.host.ProcessIdentity(99, 1234)));
+        assertThat(PersistentVmRef.fromJson(networked.toJson())).isEqualTo(networked);
+        assertThat(PersistentVmRef.fromJson(plain.toJson()).network()).isEmpty();
+    }
+
+    @Test
     void refusesNewerVersionsAndGarbage() {
         String newer = ref(Optional.empty()).toJson().replace("\"version\":1", "\"version\":2");
         assertThatThrownBy(() -> PersistentVmRef.fromJson(newer)).isInstanceOf(IllegalArgumentException.class)

@@ -29,6 +29,28 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void aVmWithoutANetworkHasNoNetworkDevice() {
+        List<String> cmd = QemuCommandLine.build(QEMU, spec(Optional.empty(), Accel.TCG, true, Duration.ofSeconds(90)),
+                files(), QemuCommandLine.Tuning.defaults());
+        assertThat(cmd).doesNotContain("-netdev").noneMatch(a -> a.contains("virtio-net"));
+        assertThat(after(cmd, "-append")).doesNotContain("pyro.net=");
+    }
+
+    @Test
+    void aNetworkedVmGetsOneVirtioNetDeviceAndItsAddressesOnTheKernelCommandLine() {
+        dev.pyro.internal.net.NetworkPlan plan = new dev.pyro.internal.net.NetworkPlan(dev.pyro.NetworkPolicy.EGRESS,
+                dev.pyro.internal.net.Backend.USER, 1, Optional.of("10.213.0.5"), true, List.of(), Optional.empty());
+        VmSpec spec = spec(Optional.empty(), Accel.TCG, true, Duration.ofSeconds(90)).withNetwork(Optional.of(plan));
+        List<String> cmd = QemuCommandLine.build(QEMU, spec, files(), QemuCommandLine.Tuning.defaults(),
+                List.of("stream", "id=net0", "server=off", "addr.type=unix", "addr.path=/run/vms/abc/net.sock"));
+        assertThat(after(cmd, "-netdev")).isEqualTo("stream,id=net0,server=off,addr.type=unix,addr.path=/run/vms/abc/net.sock");
+        assertThat(cmd).contains("virtio-net-device,netdev=net0,mac=52:54:00:d5:00:01");
+        assertThat(after(cmd, "-append")).contains("pyro.net=10.213.0.6/30,10.213.0.5,10.213.0.5", "pyro.host=10.213.0.5");
+        // The root disk stays the first virtio device (/dev/vda).
+        assertThat(cmd.indexOf("virtio-blk-device,drive=root")).isLessThan(cmd.indexOf("-netdev"));
+    }
+
+    @Test
     void tcgEphemeralVmWithoutDisk() {
         List<String> cmd = QemuCommandLine.build(QEMU, spec(Optional.empty(), Accel.TCG, true, Duration.ofSeconds(90)),
                 files(), QemuCommandLine.Tuning.defaults());
