@@ -254,13 +254,22 @@ public final class Pyro implements AutoCloseable {
     /**
      * Builds whatever is missing for the given environments ({@link #DEFAULT_ENVIRONMENT} when
      * empty; environments installed from a registry need nothing built), then proves {@code vm_boot} and {@code guest_exec} with a real boot and exec
-     * and records them in the runtime lock.
+     * and records them in the runtime lock; and {@code guest_network} with a real fetch from the
+     * guest when passt (the user network back end) is installed.
      */
     public RuntimeStatus materialize(List<String> environments) {
         List<String> wanted = environments.isEmpty() ? List.of(OneShotRunner.DEFAULT_ENVIRONMENT) : environments;
         runtime.materialize(wanted, progress);
+        boolean passt = dev.pyro.internal.net.HostNetwork.tool("passt").isPresent();
         for (String environment : wanted) {
             runner.capabilityCheck().prove(environment, progress);
+            if (passt) {
+                runner.capabilityCheck().proveNetwork(environment, progress);
+            }
+        }
+        if (!passt) {
+            progress.onProgress(ProgressEvent.of("check", "guest_network not checked: the user network back end"
+                    + " needs passt (apt-get install passt)"));
         }
         return runtimeStatus(false);
     }

@@ -23,6 +23,7 @@ final class MachineValidation {
                     + " it needs allow_host_compat (--allow-host-compat)");
         }
         RunValidation.checkNetworkEngine(r.network(), r.engine());
+        dev.pyro.internal.net.NetworkPlanner.checkPublishedPorts(r.network().publish());
         if (r.seedPath().isPresent()) {
             if (kind != MachineKind.WORKSPACE) {
                 throw PyroException.invalidArgument("a seed path is for workspaces; use: pyro workspace create "

@@ -52,6 +52,25 @@ public final class NetworkPlanner {
     }
 
     /**
+     * Fails when a published host port cannot be bound on 127.0.0.1 (taken, or privileged
+     * without the privilege): checked before anything is created, and again before each boot.
+     */
+    public static void checkPublishedPorts(List<dev.pyro.PortMapping> publish) {
+        for (dev.pyro.PortMapping p : publish) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+                s.setReuseAddress(true);
+                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName(dev.pyro.PortMapping.HOST_ADDRESS),
+                        p.hostPort()));
+            } catch (IOException e) {
+                throw new PyroException(PyroException.Kind.INVALID_ARGUMENT, "cannot publish host port " + p.hostPort()
+                        + " on " + dev.pyro.PortMapping.HOST_ADDRESS + ": " + e.getMessage()
+                        + " (another program uses it?); choose another HOST_PORT in --publish HOST_PORT:"
+                        + p.guestPort());
+            }
+        }
+    }
+
+    /**
      * The plan for VM {@code vmId}, or empty when the request has no network.
      *
      * @param taken slots other VMs hold (from the state store); the host's own addresses in the

@@ -84,6 +84,7 @@ public final class RunValidation {
                     + " it needs allow_host_compat (--allow-host-compat)");
         }
         checkNetworkEngine(r.network(), r.engine());
+        dev.pyro.internal.net.NetworkPlanner.checkPublishedPorts(r.network().publish());
         if (r.outputLimitBytes() < 0) {
             throw PyroException.invalidArgument("output_limit_bytes must not be negative");
         }

@@ -6,12 +6,10 @@ import dev.pyro.internal.host.ProcessIdentity;
 import dev.pyro.internal.net.Backend;
 import dev.pyro.internal.net.HostNetwork;
 import dev.pyro.internal.net.NetworkPlan;
+import dev.pyro.internal.net.NetworkPlanner;
 import dev.pyro.internal.net.Passt;
 import dev.pyro.internal.net.TapNetwork;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +56,7 @@ final class QemuNetwork implements AutoCloseable {
      *     its own session and exits when QEMU does
      */
     static QemuNetwork up(NetworkPlan plan, String vmId, VmFiles files, boolean dieWithJvm) {
-        checkPublishedPorts(plan);
+        NetworkPlanner.checkPublishedPorts(plan.publish());
         if (plan.backend() == Backend.TAP) {
             TapNetwork.up(plan, files.runDir());
             String dev = plan.tapDevice().orElseThrow();
@@ -95,21 +93,6 @@ final class QemuNetwork implements AutoCloseable {
             process.waitFor(Duration.ofMillis(5));
         }
         return net;
-    }
-
-    /** A taken or unbindable host port fails here, before anything starts. */
-    private static void checkPublishedPorts(NetworkPlan plan) {
-        for (PortMapping p : plan.publish()) {
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(true);
-                s.bind(new InetSocketAddress(InetAddress.getByName(PortMapping.HOST_ADDRESS), p.hostPort()));
-            } catch (IOException e) {
-                throw new PyroException(PyroException.Kind.INVALID_ARGUMENT, "cannot publish host port " + p.hostPort()
-                        + " on " + PortMapping.HOST_ADDRESS + ": " + e.getMessage()
-                        + " (another program uses it?); choose another HOST_PORT in --publish HOST_PORT:"
-                        + p.guestPort());
-            }
-        }
     }
 
     /** Whether every published host port is listening on 127.0.0.1 (passt binds them after its socket). */
