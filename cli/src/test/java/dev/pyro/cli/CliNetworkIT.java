@@ -133,6 +133,35 @@ class CliNetworkIT {
     }
 
     @Test
+    void framesAGuestCraftsForTheHostLoopbackNeverArrive() throws Exception {
+        // Guest root can address raw frames to 127.0.0.1; passt would connect them to the
+        // host's loopback (seen before the frame relay existed). Here nothing may arrive.
+        String script = new String(CliNetworkIT.class.getResourceAsStream("/raw-syn.pl").readAllBytes(),
+                StandardCharsets.UTF_8);
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (Socket s = server.accept()) {
+                        accepted.incrementAndGet();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            acceptor.start();
+            for (String backend : List.of("user")) {
+                PyroProcess.Result r = pyro(home, "run", ENV, "--network", "--network-backend", backend, "--", "perl",
+                        "-e", script, "127.0.0.1", Integer.toString(server.getLocalPort()));
+                assertThat(r.exitCode()).as(r.stderr()).isZero();
+                assertThat(r.out()).contains("sent SYN frames to 127.0.0.1");
+            }
+            Thread.sleep(2000);
+            assertThat(accepted.get()).as("connections that reached the host's loopback").isZero();
+        }
+    }
+
+    @Test
     void withoutANetworkTheGuestHasNoNetworkDeviceAndResultsSaySo() {
         JsonNode r = json(pyro(home, "run", ENV, "--json", "--", "sh", "-c", "cat /proc/net/dev"));
         assertThat(r.get("stdout").asString()).contains("lo:").doesNotContain("eth0");
@@ -192,7 +221,7 @@ class CliNetworkIT {
             assertThat(bound(port)).isTrue();
             assertThat(pyro(home, "workspace", "stop", id).exitCode()).isZero();
             assertThat(bound(port)).as("the published port is gone after stop").isFalse();
-            assertThat(passtProcesses()).isEmpty();
+            assertThat(networkHelpers()).isEmpty();
         } finally {
             pyro(home, "workspace", "delete", id);
         }
@@ -211,12 +240,12 @@ class CliNetworkIT {
                 PyroProcess.Result r = pyro(home, "workspace", "exec", id, "--", "cat", "/etc/resolv.conf");
                 assertThat(r.out()).as(r.stderr()).contains("nameserver");
             }
-            assertThat(passtProcesses()).hasSize(2);
+            assertThat(networkHelpers()).as("passt and a frame relay per workspace").hasSize(4);
         } finally {
             pyro(home, "workspace", "delete", a);
             pyro(home, "workspace", "delete", b);
         }
-        assertThat(passtProcesses()).isEmpty();
+        assertThat(networkHelpers()).isEmpty();
     }
 
     @Test
@@ -228,7 +257,7 @@ class CliNetworkIT {
                     .contains("choose another HOST_PORT").doesNotContain("\tat ");
         }
         assertThat(json(pyro(home, "workspace", "list", "--json")).get("count").asInt()).isZero();
-        assertThat(passtProcesses()).isEmpty();
+        assertThat(networkHelpers()).isEmpty();
 
         PyroProcess.Result range = pyro(home, "run", ENV, "--publish", "70000:80", "--", "true");
         assertThat(range.exitCode()).isEqualTo(2);
@@ -270,13 +299,13 @@ class CliNetworkIT {
         assertThat(ns.hostOutput("nft", "list", "tables")).doesNotContain("pyro_");
     }
 
-    /** passt processes serving VMs of this test's PYRO_HOME. */
-    static List<Long> passtProcesses() {
+    /** Processes serving the networks of this test's VMs (passt and the frame relay). */
+    static List<Long> networkHelpers() {
         List<Long> pids = new ArrayList<>();
         ProcessHandle.allProcesses().forEach(p -> {
             try {
                 String cmdline = Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline")).replace('\0', ' ');
-                if (cmdline.contains("passt") && cmdline.contains(home.toString())) {
+                if ((cmdline.contains("passt") || cmdline.contains("-Dpyro.netrelay=")) && cmdline.contains(home.toString())) {
                     pids.add(p.pid());
                 }
             } catch (IOException | UncheckedIOException gone) {

@@ -38,7 +38,8 @@ import tools.jackson.databind.node.ObjectNode;
  * @param consoleLog the guest's serial console
  * @param vmmLog the VMM's own stdout and stderr
  * @param network the VM's network plan ({@code NetworkPlan} JSON), when it has a network device
- * @param netHelper the process serving its network on the host (passt, user back end)
+ * @param netHelpers the processes serving its network on the host (user back end: passt and the
+ *     frame relay in front of it)
  */
 public record PersistentVmRef(
         String engine,
@@ -58,7 +59,7 @@ public record PersistentVmRef(
         Path consoleLog,
         Path vmmLog,
         Optional<dev.pyro.internal.net.NetworkPlan> network,
-        Optional<ProcessIdentity> netHelper) {
+        List<ProcessIdentity> netHelpers) {
     /** Version of the JSON form; a reader refuses a newer one rather than misreading it. */
     public static final int JSON_VERSION = 1;
     private static final JsonMapper JSON = JsonMapper.shared();
@@ -79,7 +80,7 @@ public record PersistentVmRef(
         Objects.requireNonNull(consoleLog, "consoleLog");
         Objects.requireNonNull(vmmLog, "vmmLog");
         Objects.requireNonNull(network, "network");
-        Objects.requireNonNull(netHelper, "netHelper");
+        netHelpers = List.copyOf(netHelpers);
         if (agentSockets.isEmpty()) {
             throw new IllegalArgumentException("a persistent VM has at least one agent socket");
         }
@@ -90,7 +91,7 @@ public record PersistentVmRef(
             Path controlSocket, Optional<Path> privateSocketDir, long pid, long pidStartTime, String vmmBinary,
             Accel accel, Path kernel, Path rootImage, Path disk, Path consoleLog, Path vmmLog) {
         this(engine, id, bootId, runDir, agentSockets, controlSocket, privateSocketDir, pid, pidStartTime, vmmBinary,
-                accel, kernel, rootImage, disk, consoleLog, vmmLog, Optional.empty(), Optional.empty());
+                accel, kernel, rootImage, disk, consoleLog, vmmLog, Optional.empty(), List.of());
     }
 
     /** The VMM process as (pid, start time). */
@@ -125,7 +126,10 @@ public record PersistentVmRef(
         o.put("console_log", consoleLog.toString());
         o.put("vmm_log", vmmLog.toString());
         network.ifPresent(n -> o.set("network", n.toNode()));
-        netHelper.ifPresent(h -> o.putObject("net_helper").put("pid", h.pid()).put("start_time", h.startTime()));
+        if (!netHelpers.isEmpty()) {
+            ArrayNode helpers = o.putArray("net_helpers");
+            netHelpers.forEach(h -> helpers.addObject().put("pid", h.pid()).put("start_time", h.startTime()));
+        }
         return JSON.writeValueAsString(o);
     }
 
@@ -158,11 +162,17 @@ public record PersistentVmRef(
                     path(o, "root_image"), path(o, "disk"), path(o, "console_log"), path(o, "vmm_log"),
                     o.hasNonNull("network") ? Optional.of(dev.pyro.internal.net.NetworkPlan.fromNode(o.get("network")))
                             : Optional.empty(),
-                    o.hasNonNull("net_helper") ? Optional.of(new ProcessIdentity(o.get("net_helper").path("pid").asLong(),
-                            o.get("net_helper").path("start_time").asLong())) : Optional.empty());
+                    helpers(o));
         } catch (NullPointerException e) {
             throw new IllegalArgumentException("incomplete VM reference: " + e.getMessage());
         }
+    }
+
+    private static List<ProcessIdentity> helpers(JsonNode o) {
+        List<ProcessIdentity> helpers = new ArrayList<>();
+        o.path("net_helpers").forEach(h -> helpers.add(new ProcessIdentity(h.path("pid").asLong(),
+                h.path("start_time").asLong())));
+        return helpers;
     }
 
     private static String text(JsonNode o, String field) {

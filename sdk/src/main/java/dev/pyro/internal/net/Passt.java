@@ -33,7 +33,11 @@ public final class Passt {
                 "--runas", uid,
                 "--ipv4-only",
                 "--address", plan.guestAddress(), "--netmask", Integer.toString(AddressPool.PREFIX),
-                "--gateway", plan.gateway(), "--mac-addr", plan.mac(),
+                "--gateway", plan.gateway(),
+                // passt (of Debian 12) addresses frames for the guest to its own MAC until it has
+                // seen one from the guest; with the guest's MAC as its own, a published port works
+                // before the guest ever sent a frame (a guest accepts frames from its own MAC).
+                "--mac-addr", plan.mac(),
                 "--no-dhcp", "--no-dhcpv6", "--no-ndp", "--no-ra", // the agent configures the guest statically
                 "--udp-ports", "none"));
         if (!plan.allowHost()) {

@@ -38,7 +38,8 @@ class PersistentVmRefTest {
         PersistentVmRef networked = new PersistentVmRef(plain.engine(), plain.id(), plain.bootId(), plain.runDir(),
                 plain.agentSockets(), plain.controlSocket(), plain.privateSocketDir(), plain.pid(), plain.pidStartTime(),
                 plain.vmmBinary(), plain.accel(), plain.kernel(), plain.rootImage(), plain.disk(), plain.consoleLog(),
-                plain.vmmLog(), Optional.of(plan), Optional.of(new dev.pyro.internal.host.ProcessIdentity(99, 1234)));
+                plain.vmmLog(), Optional.of(plan), List.of(new dev.pyro.internal.host.ProcessIdentity(99, 1234),
+                new dev.pyro.internal.host.ProcessIdentity(100, 1235)));
         assertThat(PersistentVmRef.fromJson(networked.toJson())).isEqualTo(networked);
         assertThat(PersistentVmRef.fromJson(plain.toJson()).network()).isEmpty();
     }

@@ -66,7 +66,8 @@ class NetworkPlanTest {
         assertThat(closed).contains("--no-map-gw", "--one-off", "--foreground", "--no-dhcp");
         assertThat(closed).containsSequence("--tcp-ports", "none").containsSequence("--udp-ports", "none")
                 .containsSequence("--address", "10.213.0.22").containsSequence("--gateway", "10.213.0.21")
-                .containsSequence("--runas", "0:0").containsSequence("--socket", "/r/net.sock");
+                .containsSequence("--runas", "0:0").containsSequence("--socket", "/r/net.sock")
+                .containsSequence("--mac-addr", "52:54:00:d5:00:05");
         List<String> open = Passt.argv(Path.of("/usr/bin/passt"), plan(Backend.USER, true,
                 List.of(new PortMapping(8080, 80), new PortMapping(9000, 9001))), Path.of("/r/net.sock"),
                 Path.of("/r/passt.log"), "1000:1000");

@@ -118,7 +118,7 @@ final class PersistentQemuVms {
                             + " exited right after booting; " + vm.diagnostics()));
             vm.releaseQmp();
             PersistentVmRef ref = ref(spec, runDir, bootId, disk, vm.files(), identity,
-                    vm.network().flatMap(QemuNetwork::helper));
+                    vm.network().map(QemuNetwork::helpers).orElse(List.of()));
             vm.detachNetwork(); // passt and the TAP device live as long as the VM now; stop and kill end them
             return new Booted(ref, new AgentConnection(spec.id(), 0, vm.guest(), hello),
                     (System.nanoTime() - start) / 1_000_000L);
@@ -129,11 +129,11 @@ final class PersistentQemuVms {
     }
 
     private PersistentVmRef ref(VmSpec spec, Path runDir, String bootId, Path disk, VmFiles files,
-            ProcessIdentity vmm, Optional<ProcessIdentity> netHelper) {
+            ProcessIdentity vmm, List<ProcessIdentity> netHelpers) {
         return new PersistentVmRef(engine.name(), spec.id(), bootId, runDir, files.agentSockets(), files.qmpSocket(),
                 files.privateSocketDir(), vmm.pid(), vmm.startTime(), engine.binary().path().toString(), spec.accel(),
                 spec.kernel().toAbsolutePath(), spec.rootImage().toAbsolutePath(), disk.toAbsolutePath(),
-                files.consoleLog(), files.qemuLog(), spec.network(), netHelper);
+                files.consoleLog(), files.qemuLog(), spec.network(), netHelpers);
     }
 
     /** The file in a run directory that records the VMM of its latest boot. */
@@ -383,13 +383,14 @@ final class PersistentQemuVms {
     /** What a VM that no longer runs leaves on the host: its sockets, and its passt or TAP device and rules. */
     private static void releaseHostSide(PersistentVmRef ref) {
         removeSockets(ref);
-        ref.network().ifPresent(plan -> QemuNetwork.release(plan, ref.netHelper()));
+        ref.network().ifPresent(plan -> QemuNetwork.release(plan, ref.netHelpers()));
     }
 
     private static void removeSockets(PersistentVmRef ref) {
         List<Path> sockets = new ArrayList<>(ref.agentSockets());
         sockets.add(ref.controlSocket());
         sockets.add(ref.agentSockets().get(0).resolveSibling("net.sock"));
+        sockets.add(ref.agentSockets().get(0).resolveSibling("passt.sock"));
         for (Path s : sockets) {
             try {
                 Files.deleteIfExists(s);

@@ -183,7 +183,7 @@ public final class QemuEngine implements PersistentEngine {
         }
         try {
             if (spawned != null) {
-                spawned.spawned(files, vmm.pid(), network == null ? Optional.empty() : network.helper());
+                spawned.spawned(files, vmm.pid(), network == null ? List.of() : network.helpers());
             }
             SocketChannel agent = connectWhenListening(files.agentSocket(), vmm, deadline);
             QmpClient qmp = QmpClient.connect(connectWhenListening(files.qmpSocket(), vmm, deadline),
@@ -224,7 +224,7 @@ public final class QemuEngine implements PersistentEngine {
     /** Told as soon as QEMU (and the network helper, if any) runs, before the guest booted. */
     @FunctionalInterface
     interface SpawnListener {
-        void spawned(VmFiles files, long vmmPid, Optional<dev.pyro.internal.host.ProcessIdentity> netHelper);
+        void spawned(VmFiles files, long vmmPid, List<dev.pyro.internal.host.ProcessIdentity> netHelpers);
     }
 
     private static void checkInputs(VmSpec spec) {

@@ -43,9 +43,14 @@ public record VmFiles(Path runDir, Path consoleLog, Path qemuLog, List<Path> age
         return agentSockets.get(0);
     }
 
-    /** The unix socket of the user network back end (passt), next to the agent sockets. */
+    /** The unix socket QEMU's network device connects to (user back end: the frame relay in front of passt). */
     public Path netSocket() {
         return agentSocket().resolveSibling("net.sock");
+    }
+
+    /** passt's own socket (user back end), behind the frame relay that QEMU connects to. */
+    public Path passtSocket() {
+        return agentSocket().resolveSibling("passt.sock");
     }
 
     /** The socket file name of agent port {@code port} (0: {@code org.pyro.agent}). */
@@ -112,6 +117,7 @@ public record VmFiles(Path runDir, Path consoleLog, Path qemuLog, List<Path> age
         List<Path> all = new ArrayList<>(agentSockets);
         all.add(qmpSocket);
         all.add(netSocket());
+        all.add(passtSocket());
         for (Path p : all) {
             try {
                 Files.deleteIfExists(p);
