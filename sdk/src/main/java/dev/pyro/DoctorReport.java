@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param home PYRO_HOME (state)
  * @param cacheDir PYRO_CACHE_DIR (built and downloaded artifacts)
  * @param issues every problem found, each with the command that fixes it
+ * @param networking what guest networking can use here
  */
 public record DoctorReport(
         String platform,
@@ -26,7 +27,8 @@ public record DoctorReport(
         RuntimeStatus runtime,
         Path home,
         Path cacheDir,
-        List<Issue> issues) {
+        List<Issue> issues,
+        Networking networking) {
 
     /**
      * A host binary.
@@ -48,6 +50,22 @@ public record DoctorReport(
      * @param detail why it is not usable, or how it was proven
      */
     public record Kvm(boolean exists, boolean readable, boolean writable, Optional<Boolean> usable, String detail) {
+    }
+
+    /**
+     * Guest networking on this host (docs/networking.md).
+     *
+     * @param tun /dev/net/tun exists (the tap back end's TAP devices)
+     * @param ipForward IPv4 forwarding is on (the tap back end turns it on); empty if unreadable
+     * @param passt the user back end's passt
+     * @param nft nftables' nft (the tap back end's NAT and filter rules)
+     * @param iptables iptables (shown for reference; the tap back end uses nft)
+     * @param netAdmin this process holds CAP_NET_ADMIN (the tap back end needs it)
+     * @param userBackend whether the user back end can work here (passt found)
+     * @param tapBackend whether the tap back end can work here; empty when it can, else why not
+     */
+    public record Networking(boolean tun, Optional<Boolean> ipForward, Tool passt, Tool nft, Tool iptables,
+            boolean netAdmin, boolean userBackend, Optional<String> tapBackend) {
     }
 
     /** How bad an issue is. */

@@ -269,6 +269,22 @@ public final class JsonViews {
             issues.add(im);
         }
         m.put("issues", issues);
+        DoctorReport.Networking n = d.networking();
+        Map<String, Object> net = new LinkedHashMap<>();
+        net.put("tun", n.tun());
+        net.put("ip_forward", n.ipForward().orElse(null));
+        net.put("passt", tool(n.passt()));
+        net.put("nft", tool(n.nft()));
+        net.put("iptables", tool(n.iptables()));
+        net.put("cap_net_admin", n.netAdmin());
+        Map<String, Object> backends = new LinkedHashMap<>();
+        backends.put("user", Map.of("usable", n.userBackend()));
+        Map<String, Object> tap = new LinkedHashMap<>();
+        tap.put("usable", n.tapBackend().isEmpty());
+        tap.put("detail", n.tapBackend().orElse(null));
+        backends.put("tap", tap);
+        net.put("backends", backends);
+        m.put("networking", net);
         return m;
     }
 

@@ -23,6 +23,17 @@ final class HumanViews {
         b.append("Runtime: ").append(d.runtime().ready() ? "READY" : "NOT READY").append('\n');
         appendComponents(b, d.runtime(), "  ");
         b.append("Capabilities: ").append(capabilities(d.runtime().capabilities())).append('\n');
+        DoctorReport.Networking n = d.networking();
+        b.append("Networking: tun=").append(yn(n.tun()))
+                .append(" ip_forward=").append(n.ipForward().map(HumanViews::yn).orElse("unknown"))
+                .append(" passt=").append(yn(n.passt().found()))
+                .append(" nft=").append(yn(n.nft().found()))
+                .append(" iptables=").append(yn(n.iptables().found()))
+                .append(" cap_net_admin=").append(yn(n.netAdmin())).append('\n');
+        b.append("  user back end (passt): ").append(n.userBackend() ? "usable" : "not usable: apt-get install passt")
+                .append('\n');
+        b.append("  tap back end (TAP + nftables): ").append(n.tapBackend().map(w -> "not usable: " + w).orElse("usable"))
+                .append('\n');
         b.append("State (PYRO_HOME): ").append(d.home()).append('\n');
         b.append("Cache (PYRO_CACHE_DIR): ").append(d.cacheDir()).append('\n');
         if (d.issues().isEmpty()) {

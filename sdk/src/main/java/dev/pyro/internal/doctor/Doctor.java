@@ -57,8 +57,34 @@ public final class Doctor {
         }
         runtimeIssues(internal, status, issues);
         diskIssues(issues);
+        DoctorReport.Networking networking = networking(internal, issues);
         return new DoctorReport(RuntimePaths.PLATFORM, hostKernel(), qemu, firecracker, kvm, status,
-                paths.homeDir(), paths.cacheDir(), List.copyOf(issues));
+                paths.homeDir(), paths.cacheDir(), List.copyOf(issues), networking);
+    }
+
+    /** What guest networking can use here; a missing passt is a warning (--network needs it). */
+    private DoctorReport.Networking networking(dev.pyro.internal.runtime.RuntimeStatus internal, List<Issue> issues) {
+        DoctorReport.Tool passt = hostTool("passt");
+        DoctorReport.Tool nft = hostTool("nft");
+        DoctorReport.Tool iptables = hostTool("iptables");
+        Optional<String> tap = dev.pyro.internal.net.TapNetwork.unavailable();
+        if (!passt.found()) {
+            issues.add(new Issue(Severity.WARNING, "passt is not installed: guests get no network (--network) with the"
+                    + " user back end", "apt-get install passt"));
+        } else if (internal.environment(OneShotRunner.DEFAULT_ENVIRONMENT).map(EnvironmentState::isInstalled).orElse(false)
+                && !internal.capabilitiesOf(OneShotRunner.DEFAULT_ENVIRONMENT).getOrDefault(Capability.GUEST_NETWORK, false)) {
+            issues.add(new Issue(Severity.WARNING, "guest_network is not proven for " + OneShotRunner.DEFAULT_ENVIRONMENT
+                    + " yet (a guest has not fetched from the host through the user back end)",
+                    "pyro runtime materialize"));
+        }
+        return new DoctorReport.Networking(dev.pyro.internal.net.HostNetwork.tunExists(),
+                dev.pyro.internal.net.HostNetwork.ipForward(), passt, nft, iptables,
+                dev.pyro.internal.net.HostNetwork.hasNetAdmin(), passt.found(), tap);
+    }
+
+    private static DoctorReport.Tool hostTool(String name) {
+        Optional<Path> p = dev.pyro.internal.net.HostNetwork.tool(name);
+        return new DoctorReport.Tool(p.isPresent(), p, Optional.empty());
     }
 
     private DoctorReport.Tool qemu(List<Issue> issues) {
