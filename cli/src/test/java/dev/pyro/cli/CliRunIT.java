@@ -127,11 +127,19 @@ class CliRunIT {
         assertThat(json.get("runtime").get("ready").asBoolean()).isTrue();
         assertThat(json.get("capabilities").get("vm_boot").asBoolean()).isTrue();
         assertThat(json.get("capabilities").get("guest_exec").asBoolean()).isTrue();
-        assertThat(json.get("capabilities").get("guest_network").asBoolean()).isFalse();
+        // materialize proves guest_network (a real fetch from a guest) whenever passt is installed
+        boolean passt = Files.isExecutable(Path.of("/usr/bin/passt"));
+        assertThat(json.get("capabilities").get("guest_network").asBoolean()).isEqualTo(passt);
+        JsonNode net = json.get("networking");
+        assertThat(net.get("tun").asBoolean()).isEqualTo(Files.exists(Path.of("/dev/net/tun")));
+        assertThat(net.get("passt").get("found").asBoolean()).isEqualTo(passt);
+        assertThat(net.get("backends").get("user").get("usable").asBoolean()).isEqualTo(passt);
+        assertThat(net.get("ip_forward").isBoolean()).isTrue();
         assertThat(r.exitCode()).isEqualTo(json.get("ok").asBoolean() ? 0 : 1);
 
         PyroProcess.Result human = pyro(home, "doctor");
-        assertThat(human.out()).contains("QEMU: ", "KVM: exists=", "Capabilities: vm_boot=yes guest_exec=yes");
+        assertThat(human.out()).contains("QEMU: ", "KVM: exists=", "Capabilities: vm_boot=yes guest_exec=yes",
+                "Networking: tun=", "user back end (passt): ", "tap back end (TAP + nftables): ");
     }
 
     @Test
