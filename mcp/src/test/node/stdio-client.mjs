@@ -227,8 +227,62 @@ await check("workspace_delete removes it and its VM", async () => {
   return { qemu_gone_ms: goneMs };
 });
 if (workspaceId) await call("workspace_delete", { workspace_id: workspaceId }).catch(() => {});
+
+// 4c. Networking: opt-in egress reaching a server on the host's loopback through host.pyro.internal.
+const http = await import("node:http");
+const body = `served-by-node-${process.pid}-${Date.now()}`;
+const server = http.createServer((req, res) => res.end(body));
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const port = server.address().port;
+const fetchHost = `exec 3<>/dev/tcp/host.pyro.internal/${port} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3`;
+await check("vm_run with network and allow_host fetches from the host's loopback", async () => {
+  const r = await call("vm_run", { environment: "debian:12-base", command: ["bash", "-c", fetchHost],
+    network: true, allow_host: true });
+  const s = bothForms(r);
+  assert(r.isError !== true && s.exit_code === 0, JSON.stringify(s));
+  assert(s.stdout.endsWith(body), `guest fetched ${JSON.stringify(s.stdout)}`);
+  assert(s.network.network_policy === "egress" && s.network.allow_host === true
+    && s.network.host_alias.name === "host.pyro.internal", JSON.stringify(s.network));
+  return s.network;
+});
+await check("vm_run without network has no network device and cannot fetch", async () => {
+  const r = await call("vm_run", { environment: "debian:12-base", command: ["bash", "-c", fetchHost] });
+  const s = bothForms(r);
+  assert(r.isError !== true && s.exit_code !== 0 && !s.stdout.includes(body), JSON.stringify(s));
+  assert(s.network.network_policy === "off" && s.network.network_enabled === false, JSON.stringify(s.network));
+  return s.network.network_policy;
+});
+await check("tool error: publish with network_policy egress", async () => {
+  const r = await call("vm_run", { environment: "debian:12-base", command: "true", network_policy: "egress",
+    publish: ["18080:80"] });
+  assert(r.isError === true && JSON.stringify(r.content).includes("egress+published-ports"), JSON.stringify(r));
+  return "isError";
+});
+server.close();
 fs.rmSync(tmp, { recursive: true, force: true });
 await transport.close();
+
+// 4d. workspace-full: vm_network_info on a networked workspace with a published port.
+await check("vm_network_info shows a workspace's address and published port", async () => {
+  const { client: full, transport: fullTransport } = await connect(["--profile", "workspace-full"]);
+  const hostPort = 20000 + (process.pid % 20000);
+  let id = null;
+  try {
+    const created = await full.callTool({ name: "workspace_create", arguments: { environment: "debian:12-base",
+      publish: [`${hostPort}:8000`] } }, undefined, LONG);
+    assert(created.isError !== true, JSON.stringify(created));
+    id = bothForms(created).workspace_id;
+    const info = bothForms(await full.callTool({ name: "vm_network_info", arguments: { vm_id: id } }, undefined, LONG));
+    assert(info.vm_id === id && info.network_policy === "egress+published-ports" && info.backend === "user", JSON.stringify(info));
+    assert(/^10\.213\.\d+\.\d+\/30$/.test(info.guest_address), JSON.stringify(info));
+    const p = info.published_ports[0];
+    assert(p.host_address === "127.0.0.1" && p.host_port === hostPort && p.guest_port === 8000, JSON.stringify(info));
+    return info;
+  } finally {
+    if (id) await full.callTool({ name: "workspace_delete", arguments: { workspace_id: id } }, undefined, LONG).catch(() => {});
+    await fullTransport.close();
+  }
+});
 
 // 5. The client goes away (stdin closes) while a one-shot VM runs: the server exits 0 on its own.
 await check("stdin closes during a run: server exits 0, the one-shot VM goes, the workspace stays", async () => {

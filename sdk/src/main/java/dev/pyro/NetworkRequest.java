@@ -34,12 +34,12 @@ public record NetworkRequest(NetworkPolicy policy, String backend, boolean allow
         }
         if (!policy.enabled() && (allowHost || !publish.isEmpty())) {
             throw PyroException.invalidArgument((allowHost ? "allow-host" : "published ports")
-                    + " needs a network; add --network (network_policy egress"
-                    + (publish.isEmpty() ? "" : "+published-ports") + ")");
+                    + " needs a network; add network (--network), or network_policy egress"
+                    + (publish.isEmpty() ? "" : "+published-ports"));
         }
         if (!publish.isEmpty() && policy != NetworkPolicy.EGRESS_PUBLISHED_PORTS) {
             throw PyroException.invalidArgument("published ports need network policy egress+published-ports, not "
-                    + policy.wireName() + "; use --network-policy egress+published-ports");
+                    + policy.wireName() + "; use network_policy (--network-policy) egress+published-ports");
         }
         Set<Integer> hostPorts = new HashSet<>();
         for (PortMapping p : publish) {
@@ -48,6 +48,42 @@ public record NetworkRequest(NetworkPolicy policy, String backend, boolean allow
                         + " published port its own host port");
             }
         }
+    }
+
+    /**
+     * The request the CLI options and the MCP arguments describe, with one set of rules for
+     * both fronts: an explicit policy wins (and {@code network} must not contradict it);
+     * otherwise published ports mean egress+published-ports, and {@code network} or
+     * {@code allowHost} mean egress.
+     *
+     * @param policy a policy's wire name, or null when not given
+     * @param publish {@code HOST_PORT:GUEST_PORT} strings
+     * @param backend auto, user or tap (null: auto)
+     * @throws PyroException INVALID_ARGUMENT naming the fix
+     */
+    public static NetworkRequest of(String policy, boolean network, boolean allowHost, List<String> publish,
+            String backend) {
+        List<PortMapping> ports = publish.stream().map(PortMapping::parse).toList();
+        String back = backend == null ? "auto" : backend;
+        NetworkPolicy p;
+        if (policy != null) {
+            p = NetworkPolicy.parse(policy);
+            if (network && !p.enabled()) {
+                throw PyroException.invalidArgument("network (--network) contradicts network policy off; give one"
+                        + " of them");
+            }
+        } else if (!ports.isEmpty()) {
+            p = NetworkPolicy.EGRESS_PUBLISHED_PORTS;
+        } else if (network || allowHost) {
+            p = NetworkPolicy.EGRESS; // allow-host alone: a network that reaches the host is what was asked
+        } else {
+            p = NetworkPolicy.OFF;
+        }
+        if (!p.enabled() && !back.trim().equalsIgnoreCase("auto")) {
+            throw PyroException.invalidArgument("network back end " + back + " needs a network; add network"
+                    + " (--network)");
+        }
+        return new NetworkRequest(p, back, allowHost, ports);
     }
 
     /** Outbound network through NAT with the default back end. */

@@ -1,9 +1,6 @@
 package dev.pyro.cli;
 
-import dev.pyro.NetworkPolicy;
 import dev.pyro.NetworkRequest;
-import dev.pyro.PortMapping;
-import dev.pyro.PyroException;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -33,26 +30,6 @@ final class NetworkOptions {
     String backend = "auto";
 
     NetworkRequest request() {
-        List<PortMapping> ports = new ArrayList<>();
-        for (String p : publish) {
-            ports.add(PortMapping.parse(p));
-        }
-        NetworkPolicy p;
-        if (policy != null) {
-            p = NetworkPolicy.parse(policy);
-            if (network && !p.enabled()) {
-                throw PyroException.invalidArgument("--network contradicts --network-policy off; give one of them");
-            }
-        } else if (!ports.isEmpty()) {
-            p = NetworkPolicy.EGRESS_PUBLISHED_PORTS;
-        } else if (network || allowHost) {
-            p = NetworkPolicy.EGRESS; // --allow-host alone means the user wants a network that reaches the host
-        } else {
-            p = NetworkPolicy.OFF;
-        }
-        if (!p.enabled() && !backend.equals("auto")) {
-            throw PyroException.invalidArgument("--network-backend " + backend + " needs a network; add --network");
-        }
-        return new NetworkRequest(p, backend, allowHost, ports);
+        return NetworkRequest.of(policy, network, allowHost, publish, backend);
     }
 }

@@ -98,6 +98,28 @@ public final class Arguments {
         return whole.intValue();
     }
 
+    /** An optional array of strings (empty when absent). */
+    public List<String> stringList(String name, String example) {
+        Object v = values.get(name);
+        if (v == null) {
+            return List.of();
+        }
+        String fix = "pass an array of strings, e.g. [\"" + example + "\"]";
+        if (!(v instanceof List<?> list)) {
+            throw new ToolError(name, "argument '" + name + "' must be an array of strings; " + fix + "; got "
+                    + describe(v));
+        }
+        List<String> out = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.get(i) instanceof String s)) {
+                throw new ToolError(name, "argument '" + name + "' must contain only strings; element " + i + " is "
+                        + describe(list.get(i)) + "; " + fix);
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
     /** An optional boolean; {@code "true"} as a string is refused like any other non-boolean. */
     public boolean bool(String name, boolean defaultValue) {
         Object v = values.get(name);

@@ -17,6 +17,7 @@ public final class ToolNames {
     public static final String VM_STATUS = "vm_status";
     public static final String VM_LIST = "vm_list";
     public static final String VM_REAP_EXPIRED = "vm_reap_expired";
+    public static final String VM_NETWORK_INFO = "vm_network_info";
     public static final String WORKSPACE_CREATE = "workspace_create";
     public static final String WORKSPACE_EXEC = "workspace_exec";
     public static final String WORKSPACE_SYNC_PUSH = "workspace_sync_push";
@@ -30,7 +31,7 @@ public final class ToolNames {
 
     /** All names of the contract, in the order tools/list shows them. */
     public static final List<String> ALL = List.of(VM_RUN, VM_LIST_ENVIRONMENTS, VM_CREATE, VM_START, VM_EXEC,
-            VM_STOP, VM_DELETE, VM_STATUS, VM_LIST, VM_REAP_EXPIRED, WORKSPACE_CREATE, WORKSPACE_EXEC,
+            VM_STOP, VM_DELETE, VM_STATUS, VM_NETWORK_INFO, VM_LIST, VM_REAP_EXPIRED, WORKSPACE_CREATE, WORKSPACE_EXEC,
             WORKSPACE_SYNC_PUSH, WORKSPACE_EXPORT, WORKSPACE_STATUS, WORKSPACE_LOGS, WORKSPACE_LIST, WORKSPACE_STOP,
             WORKSPACE_START, WORKSPACE_DELETE);
 

@@ -44,6 +44,25 @@ class LifecycleSchemasTest {
     private static final TransferResult TRANSFER = new TransferResult("a1b2c3d4e5f6", "/home/me/p", "/workspace",
             TransferResult.ArtifactType.DIRECTORY, 12, 3400);
 
+    private static final dev.pyro.NetworkInfo NETWORK = new dev.pyro.NetworkInfo(dev.pyro.NetworkPolicy.EGRESS_PUBLISHED_PORTS,
+            Optional.of("user"), Optional.of("10.213.0.2/30"), Optional.of("10.213.0.1"), Optional.of("10.213.0.1"), true,
+            Optional.of("10.213.0.1"), List.of(new dev.pyro.PortMapping(8080, 8000)), Optional.empty());
+    private static final VmInfo NETWORKED = new VmInfo("c1", "debian:12", MachineState.STARTED, "qemu", Accel.TCG,
+            ExecutionMode.GUEST_VIRTIO_SERIAL, Optional.of(4243L), 1, 1024, 600, NOW, NOW.plusSeconds(600),
+            Optional.empty(), NETWORK);
+
+    @Test
+    void networkViewsMatchTheirSchemas() {
+        assertValid("vm_network_info", JsonViews.networkInfo(VM));
+        assertValid("vm_network_info", JsonViews.networkInfo(NETWORKED));
+        assertValid("vm_status", JsonViews.vm(NETWORKED));
+        assertValid("workspace_status", JsonViews.workspace(new WorkspaceInfo(NETWORKED, "/workspace",
+                WorkspaceSeed.empty(), 0, Optional.empty())));
+        Map<String, Object> info = JsonViews.networkInfo(NETWORKED);
+        assertThat(info).containsEntry("network_policy", "egress+published-ports").containsEntry("allow_host", true);
+        assertThat(JsonViews.vm(VM).get("network")).isEqualTo(JsonViews.network(dev.pyro.NetworkInfo.OFF));
+    }
+
     @Test
     void vmToolsResultsMatchTheirSchemas() {
         for (String tool : List.of("vm_create", "vm_start", "vm_stop", "vm_status")) {

@@ -21,7 +21,7 @@ class ProfileTest {
     @Test
     void workspaceFullIsTheWholeContract() {
         assertThat(Profile.WORKSPACE_FULL.toolNames()).containsExactlyElementsOf(ToolNames.ALL);
-        assertThat(ToolNames.ALL).hasSize(20).doesNotHaveDuplicates();
+        assertThat(ToolNames.ALL).hasSize(21).doesNotHaveDuplicates();
     }
 
     @Test

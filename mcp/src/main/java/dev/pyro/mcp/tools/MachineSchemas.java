@@ -30,6 +30,42 @@ final class MachineSchemas {
                 + " works too).");
     }
 
+    /**
+     * The network arguments of vm_run, vm_create and workspace_create (docs/networking.md), with
+     * the CLI's rules ({@link dev.pyro.NetworkRequest#of}).
+     */
+    static Map<String, Object> networkProperties() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> policy = new LinkedHashMap<>(string("\"off\" (the default: the guest has no network"
+                + " device at all), \"egress\" (outbound TCP/UDP through NAT, e.g. git clone, pip install) or"
+                + " \"egress+published-ports\" (egress plus `publish`)."));
+        policy.put("enum", List.of("off", "egress", "egress+published-ports"));
+        m.put("network_policy", policy);
+        m.put("network", bool("Short for network_policy \"egress\": give the guest outbound network access."
+                + " Default false.", false));
+        m.put("allow_host", bool("Let the guest reach services on the host's loopback (127.0.0.1) as"
+                + " host.pyro.internal, e.g. a dev server the user runs. Implies egress. Only when the user wants"
+                + " it; without it the guest never reaches the host's loopback. Default false.", false));
+        Map<String, Object> publish = new LinkedHashMap<>(array(Map.of("type", "string",
+                "pattern", "^[0-9]{1,5}(:[0-9]{1,5})?$"), "Ports to publish, as \"HOST_PORT:GUEST_PORT\" strings,"
+                + " e.g. [\"8080:8000\"]: 127.0.0.1:HOST_PORT on the host (loopback only) forwards to GUEST_PORT in"
+                + " the guest while it runs. Implies network_policy \"egress+published-ports\"; a taken host port"
+                + " is an error."));
+        m.put("publish", publish);
+        Map<String, Object> backend = new LinkedHashMap<>(string("\"auto\" (default: \"user\"), \"user\""
+                + " (rootless, passt) or \"tap\" (TAP device and NAT; needs pyro to run as root)."));
+        backend.put("enum", List.of("auto", "user", "tap"));
+        m.put("network_backend", backend);
+        return m;
+    }
+
+    /** The network the arguments ask for ({@link dev.pyro.NetworkRequest#OFF} when none). */
+    static dev.pyro.NetworkRequest network(Arguments args) {
+        return dev.pyro.NetworkRequest.of(args.optionalString("network_policy", "egress").orElse(null),
+                args.bool("network", false), args.bool("allow_host", false), args.stringList("publish", "8080:8000"),
+                args.optionalString("network_backend", "user").orElse(null));
+    }
+
     /** The arguments of vm_create and workspace_create that size and place the machine. */
     static Map<String, Object> createProperties(List<EnvironmentChoice> environments) {
         String known = environments.isEmpty() ? "" : " Available: " + EnvironmentChoice.describe(environments) + ".";
@@ -44,6 +80,7 @@ final class MachineSchemas {
                 + " Default " + RunRequest.DEFAULT_TTL_SECONDS + ".", 1, RunRequest.DEFAULT_TTL_SECONDS));
         m.put("allow_host_compat", bool("Only if the user asked for it: when no VM can run here, run directly on the"
                 + " host WITHOUT isolation. Results then say execution_mode \"host_compat\".", false));
+        m.putAll(networkProperties());
         return m;
     }
 
@@ -54,7 +91,37 @@ final class MachineSchemas {
                 .memMib(args.integer("mem_mib", RunRequest.DEFAULT_MEM_MIB, "MiB"))
                 .ttlSeconds(args.integer("ttl_seconds", RunRequest.DEFAULT_TTL_SECONDS, "seconds"))
                 .allowHostCompat(args.bool("allow_host_compat", false))
+                .network(network(args))
                 .build();
+    }
+
+    /** The fields of {@link dev.pyro.JsonViews#network}. */
+    static Map<String, Object> networkFields() {
+        return properties(
+                "network_policy", string("\"off\" (no network device), \"egress\" or \"egress+published-ports\"."),
+                "network_enabled", bool("Whether the guest has a network device."),
+                "backend", nullableString("\"user\" (passt) or \"tap\"; null when off."),
+                "guest_address", nullableString("The guest's IPv4 address with prefix, e.g. 10.213.0.2/30."),
+                "gateway", nullableString("The guest's gateway."),
+                "dns", nullableString("The guest's DNS server."),
+                "allow_host", bool("Whether the guest reaches the host's loopback as host.pyro.internal."),
+                "host_alias", Map.of("type", List.of("object", "null"), "description",
+                        "{name: \"host.pyro.internal\", address} when allow_host, else null."),
+                "published_ports", array(Map.of("type", "object"), "[{host_address: \"127.0.0.1\", host_port,"
+                        + " guest_port}]."),
+                "tap_device", nullableString("The host's TAP device (tap back end)."));
+    }
+
+    static Map<String, Object> networkInfoSchema() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("vm_id", string("The VM's (or workspace's) id."));
+        p.put("state", string("Its state."));
+        p.putAll(networkFields());
+        return result(p, List.of("vm_id", "state", "network_policy", "network_enabled"));
+    }
+
+    static Map<String, Object> networkSchema() {
+        return result(networkFields(), List.of("network_policy", "network_enabled"));
     }
 
     /** The command and timeout arguments of vm_exec and workspace_exec. */
@@ -88,7 +155,8 @@ final class MachineSchemas {
                 "ttl_seconds", integer("Lifetime in seconds."),
                 "created_at", string("When it was created (ISO-8601, UTC)."),
                 "expires_at", string("When it will be reaped (ISO-8601, UTC)."),
-                "last_error", nullableString("Why it failed or stopped unexpectedly, else null."));
+                "last_error", nullableString("Why it failed or stopped unexpectedly, else null."),
+                "network", networkSchema());
     }
 
     static final List<String> MACHINE_REQUIRED = List.of("environment", "state", "engine", "execution_mode",

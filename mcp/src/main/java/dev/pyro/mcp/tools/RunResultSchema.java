@@ -27,7 +27,8 @@ final class RunResultSchema {
             "teardown_ms", integer("Time to delete the VM."),
             "vm_id", string("The VM's id (empty for host_compat)."),
             "kernel_release", string("The guest kernel release (empty for host_compat)."),
-            "note", nullableString("Why the run was slower or less isolated than it could be, or null.")),
+            "note", nullableString("Why the run was slower or less isolated than it could be, or null."),
+            "network", MachineSchemas.networkSchema()),
             List.of("environment", "engine", "execution_mode", "exit_code", "stdout", "stderr", "timed_out",
                     "duration_ms"));
 

@@ -20,7 +20,8 @@ public final class VmCreateTool extends SdkTool {
                         + " vm_exec runs one command in it and then deletes it.",
                 "Prefer vm_run for a one-off command and workspace_create for work on files that must persist;"
                         + " use this for explicit control over a VM's lifecycle.",
-                "The VM is deleted by a reap after ttl_seconds."),
+                "The VM is deleted by a reap after ttl_seconds. It has no network device unless network,"
+                        + " allow_host or publish ask for one."),
                 object(createProperties(environments), List.of("environment")), vmSchema(), Hints.ADDITIVE);
     }
 

@@ -40,8 +40,10 @@ public final class VmRunTool implements PyroTool {
             "Run one command in a fresh, isolated Linux microVM and delete the VM afterwards.",
             "Use it to execute anything without touching the user's machine: try a command, check"
                     + " what a tool prints, build or test a snippet, inspect a clean Debian system.",
-            "Every call starts from a clean machine: nothing persists between calls, the working directory"
-                    + " is /workspace (empty), and the guest has no network access.",
+            "Every call starts from a clean machine: nothing persists between calls and the working directory"
+                    + " is /workspace (empty). By default the guest has no network device at all; pass network: true"
+                    + " for outbound access (e.g. curl, git clone, pip install), allow_host: true to reach the host's"
+                    + " loopback as host.pyro.internal.",
             "`command` is either a shell command line (a string, run with `sh -lc`, so pipes, &&, globs"
                     + " and variables work) or an exact argv (an array of strings, run without a shell).",
             "Returns exit_code, stdout and stderr (UTF-8 text), timed_out and timings (ms). A non-zero"
@@ -60,7 +62,7 @@ public final class VmRunTool implements PyroTool {
         command.put("anyOf", List.of(
                 Map.of("type", "string", "minLength", 1),
                 Map.of("type", "array", "items", Map.of("type", "string"), "minItems", 1)));
-        return object(properties(
+        Map<String, Object> props = properties(
                 "environment", string("The guest environment (root image) to boot, e.g. \"" + Pyro.DEFAULT_ENVIRONMENT + "\"."
                         + known + " vm_list_environments lists them."),
                 "command", command,
@@ -76,8 +78,9 @@ public final class VmRunTool implements PyroTool {
                         1, RunRequest.DEFAULT_TTL_SECONDS),
                 "allow_host_compat", bool("Only when the user explicitly accepts running WITHOUT isolation: if this"
                         + " host cannot run VMs, run the command directly on the host instead (the result then says"
-                        + " execution_mode \"host_compat\"). Default false.", false)),
-                List.of("environment", "command"));
+                        + " execution_mode \"host_compat\"). Default false.", false));
+        props.putAll(MachineSchemas.networkProperties());
+        return object(props, List.of("environment", "command"));
     }
 
     @Override
@@ -100,6 +103,7 @@ public final class VmRunTool implements PyroTool {
                 .timeoutSeconds(args.integer("timeout_seconds", RunRequest.DEFAULT_TIMEOUT_SECONDS, "seconds"))
                 .ttlSeconds(args.integer("ttl_seconds", RunRequest.DEFAULT_TTL_SECONDS, "seconds"))
                 .allowHostCompat(args.bool("allow_host_compat", false))
+                .network(MachineSchemas.network(args))
                 .build();
         return JsonViews.run(context.pyro().run(request));
     }

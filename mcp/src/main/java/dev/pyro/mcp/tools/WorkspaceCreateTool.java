@@ -30,7 +30,10 @@ public final class WorkspaceCreateTool extends SdkTool {
                         + " ttl_seconds. The host's files are never changed: bring results back with workspace_export.",
                 "Returns workspace_id, which every other workspace_* tool takes. Booting takes seconds under"
                         + " software emulation; seeding large trees is reported as progress.",
-                "The guest has no network access."),
+                "By default the guest has no network device at all. network: true gives it outbound access (git"
+                        + " clone, pip install); allow_host: true lets it reach the host's loopback as"
+                        + " host.pyro.internal; publish [\"8080:8000\"] serves a guest port on the host's 127.0.0.1"
+                        + " (vm_network_info shows the addresses and ports)."),
                 object(inputProperties(environments), List.of("environment")), workspaceSchema(), Hints.ADDITIVE);
     }
 
