@@ -11,8 +11,6 @@ import java.util.List;
  * with {@code -netdev stream} over a unix socket. docs/networking.md explains each option.
  */
 public final class Passt {
-    public static final String PACKAGE = "passt";
-
     private Passt() {
     }
 

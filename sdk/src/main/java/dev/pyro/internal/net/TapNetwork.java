@@ -157,11 +157,6 @@ public final class TapNetwork {
         });
     }
 
-    /** Whether the device of {@code plan} exists (tests, cleanup checks). */
-    public static boolean deviceExists(String device) {
-        return Files.exists(Path.of("/sys/class/net", device));
-    }
-
     private static void sysctl(Path file) throws IOException {
         Files.writeString(file, "1\n");
     }

@@ -39,10 +39,6 @@ final class QemuNetwork implements AutoCloseable {
         return netdev;
     }
 
-    NetworkPlan plan() {
-        return plan;
-    }
-
     /** The helper processes (user back end: passt and the frame relay). */
     List<ProcessIdentity> helpers() {
         return helpers.stream().map(h -> ProcessIdentity.of(h.pid())).flatMap(Optional::stream).toList();
