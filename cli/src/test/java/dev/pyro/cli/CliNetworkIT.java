@@ -159,6 +159,22 @@ class CliNetworkIT {
             Thread.sleep(2000);
             assertThat(accepted.get()).as("connections that reached the host's loopback").isZero();
         }
+        // The tap back end, inside the host namespace: its loopback must not see them either.
+        Path count = files.resolve("raw-count");
+        ns.countOnHostLoopback(8097, count);
+        PyroProcess.Result tap = pyroInHost("run", ENV, "--network", "--network-backend", "tap", "--", "perl", "-e",
+                script, "127.0.0.1", "8097");
+        assertThat(tap.exitCode()).as(tap.stderr()).isZero();
+        assertThat(tap.out()).contains("sent SYN frames to 127.0.0.1");
+        Thread.sleep(2000);
+        assertThat(Files.readString(count).strip()).as("connections on the host namespace's loopback").isEqualTo("0");
+        // The witness works: a connection the guest is allowed to make (allow-host) is counted.
+        PyroProcess.Result allowed = pyroInHost("run", ENV, "--network", "--network-backend", "tap", "--allow-host",
+                "--", "bash", "-c", "exec 3<>/dev/tcp/host.pyro.internal/8097 && echo connected");
+        assertThat(allowed.out()).as(allowed.stderr()).contains("connected");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(count).strip())
+                .isEqualTo("1"));
+        assertNothingLeftInHostNamespace();
     }
 
     @Test

@@ -50,9 +50,14 @@ final class NetNs implements AutoCloseable {
     }
 
     private void start(String namespace, String address, int port, java.nio.file.Path file) throws IOException {
+        startMain(namespace, BlobServerMain.class, address, port, file);
+    }
+
+    private void startMain(String namespace, Class<?> main, String address, int port, java.nio.file.Path file)
+            throws IOException {
         String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder("ip", "netns", "exec", namespace, javaBin, "-cp", System.getProperty("java.class.path"),
-                BlobServerMain.class.getName(), address, Integer.toString(port), file.toString())
+                main.getName(), address, Integer.toString(port), file.toString())
                 .redirectErrorStream(true).start();
         servers.add(p);
         byte[] line = new byte[6];
@@ -66,6 +71,14 @@ final class NetNs implements AutoCloseable {
     /** Starts {@link BlobServerMain} on the host namespace's loopback (the "host services" of the tests). */
     void serveBlobOnHostLoopback(int port, java.nio.file.Path file) throws IOException {
         start(host, "127.0.0.1", port, file);
+    }
+
+    /**
+     * Starts {@link CountServerMain} on the host namespace's loopback; it writes the number of
+     * connections it accepted to {@code countFile}.
+     */
+    void countOnHostLoopback(int port, java.nio.file.Path countFile) throws IOException {
+        startMain(host, CountServerMain.class, "127.0.0.1", port, countFile);
     }
 
     /** The command, run inside the host namespace. */
