@@ -42,6 +42,8 @@ import tools.jackson.databind.json.JsonMapper;
 class CliNetworkIT {
     static final String ENV = "debian:12"; // has curl and perl
     static final JsonMapper JSON = JsonMapper.builder().build();
+    /** A name only the world namespace's nameserver knows (it answers with the world's address). */
+    static final String WORLD_NAME = "blob.pyro.test";
 
     @TempDir
     static Path home;
@@ -70,6 +72,7 @@ class CliNetworkIT {
         loopbackServer.start();
         ns = NetNs.create();
         ns.serveBlob(8099, files.resolve("blob"));
+        ns.serveDns(WORLD_NAME);
     }
 
     @AfterAll
@@ -195,6 +198,18 @@ class CliNetworkIT {
         assertThat(r.get("network").get("backend").asString()).isEqualTo(backend);
         JsonNode off = json(pyroInHost("run", ENV, "--json", "--", "sh", "-c", fetch(url)));
         assertThat(off.get("stdout").asString()).doesNotContain("curl=0").doesNotContain(blobSha);
+        assertNothingLeftInHostNamespace();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"user", "tap"})
+    void theGuestResolvesNamesThroughTheHostsNameserverWithoutUserAction(String backend) {
+        // The host namespace's resolv.conf names the world's nameserver; nothing is configured in the guest.
+        JsonNode r = json(pyroInHost("run", ENV, "--network", "--network-backend", backend, "--json", "--", "sh", "-c",
+                "getent ahostsv4 " + WORLD_NAME + " | head -1; getent hosts nosuch.pyro.test || echo unknown=$?; "
+                        + fetch("http://" + WORLD_NAME + ":8099/blob")));
+        String out = r.get("stdout").asString();
+        assertThat(out).as(r.toString()).startsWith(NetNs.WORLD_ADDR).contains("unknown=2", "curl=0", blobSha);
         assertNothingLeftInHostNamespace();
     }
 

@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
  * Two network namespaces the network tests create and delete: {@code host} (where pyro runs, so
  * its TAP devices, nftables rules and IPv4 forwarding never touch the real host) and
  * {@code world} (a server that stands for the internet), joined by a veth pair:
- * host 192.168.213.1/24 (default route via world) -- world 192.168.213.2/24.
+ * host 192.168.213.1/24 (default route via world) -- world 192.168.213.2/24. The world can
+ * also be the host namespace's nameserver ({@link #serveDns}).
  */
 final class NetNs implements AutoCloseable {
     static final String HOST_ADDR = "192.168.213.1";
@@ -50,14 +51,29 @@ final class NetNs implements AutoCloseable {
     }
 
     private void start(String namespace, String address, int port, java.nio.file.Path file) throws IOException {
-        startMain(namespace, BlobServerMain.class, address, port, file);
+        startMain(namespace, BlobServerMain.class, address, port, file.toString());
     }
 
-    private void startMain(String namespace, Class<?> main, String address, int port, java.nio.file.Path file)
+    /**
+     * Makes the world namespace the host namespace's nameserver: {@link DnsServerMain} answers
+     * {@code name} with the world's address, and {@code /etc/netns/<host>/resolv.conf} (which
+     * {@code ip netns exec} mounts over /etc/resolv.conf) points at it.
+     */
+    void serveDns(String name) throws IOException {
+        startMain(world, DnsServerMain.class, WORLD_ADDR, 53, name);
+        java.nio.file.Path conf = java.nio.file.Files.createDirectories(etcNetns()).resolve("resolv.conf");
+        java.nio.file.Files.writeString(conf, "nameserver " + WORLD_ADDR + "\n");
+    }
+
+    private java.nio.file.Path etcNetns() {
+        return java.nio.file.Path.of("/etc/netns", host);
+    }
+
+    private void startMain(String namespace, Class<?> main, String address, int port, String arg)
             throws IOException {
         String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder("ip", "netns", "exec", namespace, javaBin, "-cp", System.getProperty("java.class.path"),
-                main.getName(), address, Integer.toString(port), file.toString())
+                main.getName(), address, Integer.toString(port), arg)
                 .redirectErrorStream(true).start();
         servers.add(p);
         byte[] line = new byte[6];
@@ -78,7 +94,7 @@ final class NetNs implements AutoCloseable {
      * connections it accepted to {@code countFile}.
      */
     void countOnHostLoopback(int port, java.nio.file.Path countFile) throws IOException {
-        startMain(host, CountServerMain.class, "127.0.0.1", port, countFile);
+        startMain(host, CountServerMain.class, "127.0.0.1", port, countFile.toString());
     }
 
     /** The command, run inside the host namespace. */
@@ -99,6 +115,7 @@ final class NetNs implements AutoCloseable {
         for (String n : List.of(host, world)) {
             run(List.of("ip", "netns", "del", n), false);
         }
+        run(List.of("rm", "-rf", etcNetns().toString()), false);
     }
 
     private static void ip(String... args) {
