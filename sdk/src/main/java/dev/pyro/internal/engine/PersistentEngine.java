@@ -46,6 +46,15 @@ public interface PersistentEngine extends Engine {
      */
     java.util.Optional<PersistentVmRef> lastSpawned(java.nio.file.Path runDir);
 
+    /**
+     * Ends what an interrupted boot of VM {@code vmId} left on the host (its booter died): the
+     * VMM of {@link #lastSpawned}, and any VMM or network helper of this VM not recorded yet
+     * (found by command line), and the host side of {@code network}. Scans the process table:
+     * for crash recovery, not for every call.
+     */
+    void abandonBoot(String vmId, java.nio.file.Path runDir,
+            java.util.Optional<dev.pyro.internal.net.NetworkPlan> network);
+
     /** True if the VM's VMM process runs: same pid, same start time, and it is this VM's VMM. */
     boolean isAlive(PersistentVmRef ref);
 

@@ -401,10 +401,9 @@ public final class MachineManager implements AutoCloseable {
                 return Optional.of(settle(m, EnumSet.of(MachineState.STARTED), MachineState.FAILED, why));
             }
             case KILL_AND_MARK_FAILED: {
-                if (engine != null) {
-                    Optional<PersistentVmRef> spawned = m.runDir().flatMap(engine::lastSpawned);
-                    spawned.filter(engine::isAlive).ifPresent(engine::kill);
-                    spawned.ifPresent(r -> removeRuntimeFilesQuietly(r, ProgressListener.NONE));
+                if (engine != null && m.runDir().isPresent()) {
+                    engine.abandonBoot(m.id(), m.runDir().get(),
+                            m.network().map(dev.pyro.internal.net.NetworkPlan::fromJson));
                 }
                 return Optional.of(settle(m, EnumSet.of(MachineState.STARTING), MachineState.FAILED, d.reason()));
             }

@@ -10,6 +10,9 @@ import dev.pyro.internal.engine.VmSpec;
 import dev.pyro.internal.guest.GuestClient;
 import dev.pyro.internal.guest.HelloInfo;
 import dev.pyro.internal.host.ProcessIdentity;
+import dev.pyro.internal.net.Backend;
+import dev.pyro.internal.net.NetworkPlan;
+import dev.pyro.internal.net.TapNetwork;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -160,6 +163,60 @@ final class PersistentQemuVms {
             return Optional.of(PersistentVmRef.fromJson(Files.readString(file)));
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty(); // none, or from another pyro version
+        }
+    }
+
+    /**
+     * Ends what a boot of VM {@code vmId} left behind when its booter died or failed: the VMM of
+     * the spawn record, then any QEMU or network helper of this VM still running, found by
+     * command line (the booter may have died between spawning one and recording it), then the
+     * host side of {@code network} (TAP device and rules, which exist before any process does).
+     */
+    void abandonBoot(String vmId, Path runDir, Optional<NetworkPlan> network) {
+        Path dir = runDir.toAbsolutePath().normalize();
+        lastSpawned(dir).ifPresent(ref -> {
+            kill(ref);
+            if (!isAlive(ref)) {
+                removeRuntimeFiles(ref);
+            }
+        });
+        ProcessHandle.allProcesses().filter(p -> p.pid() != ProcessHandle.current().pid()).forEach(p ->
+                ProcessIdentity.of(p.pid()).filter(id -> id.commandLine()
+                        .map(args -> isLeftByBoot(args, vmId, dir)).orElse(false))
+                        .ifPresent(id -> {
+                            p.destroyForcibly();
+                            awaitGone(id, KILL_GRACE);
+                        }));
+        network.filter(plan -> plan.backend() == Backend.TAP).ifPresent(TapNetwork::down);
+    }
+
+    /**
+     * Whether a command line is one a boot of this VM started: its QEMU (named for it, writing
+     * its console into its run directory; also still behind {@code setsid}), its passt (logging
+     * into the run directory) or its frame relay.
+     */
+    static boolean isLeftByBoot(List<String> args, String vmId, Path runDir) {
+        List<String> a = !args.isEmpty() && Path.of(args.get(0)).getFileName().toString().equals("setsid")
+                ? args.subList(1, args.size()) : args;
+        if (a.isEmpty()) {
+            return false;
+        }
+        String program = Path.of(a.get(0)).getFileName().toString();
+        if (program.startsWith("qemu-system")) {
+            int name = a.indexOf("-name");
+            return name >= 0 && name + 1 < a.size() && a.get(name + 1).equals("pyro-" + vmId)
+                    && a.stream().anyMatch(x -> x.contains(runDir.resolve("console.log").toString()));
+        }
+        if (program.equals("passt")) {
+            return a.contains(runDir.resolve("passt.log").toString());
+        }
+        return a.contains("-Dpyro.netrelay=" + vmId);
+    }
+
+    private static void awaitGone(ProcessIdentity p, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (p.isAlive() && System.nanoTime() - deadline < 0) {
+            sleep(Duration.ofMillis(10));
         }
     }
 

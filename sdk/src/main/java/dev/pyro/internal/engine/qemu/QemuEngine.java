@@ -89,6 +89,11 @@ public final class QemuEngine implements PersistentEngine {
     }
 
     @Override
+    public void abandonBoot(String vmId, Path runDir, java.util.Optional<dev.pyro.internal.net.NetworkPlan> network) {
+        persistent.abandonBoot(vmId, runDir, network);
+    }
+
+    @Override
     public boolean isAlive(PersistentVmRef ref) {
         return persistent.isAlive(ref);
     }

@@ -336,6 +336,30 @@ class PersistentVmIT {
     }
 
     @Test
+    void abandoningABootEndsItsUnrecordedQemuAndNetworkHelpersAndNothingElse() throws Exception {
+        // As if the booter died between spawning QEMU (and passt, and the frame relay) and
+        // writing the spawn record: nothing on disk names these processes.
+        dev.pyro.internal.net.NetworkPlan plan = new dev.pyro.internal.net.NetworkPlan(dev.pyro.NetworkPolicy.EGRESS,
+                dev.pyro.internal.net.Backend.USER, 201, Optional.empty(), false, List.of(), Optional.empty());
+        PersistentEngine.Booted stray = boot(spec("stray", disk("stray"), 1).withNetwork(Optional.of(plan)));
+        stray.connection().close();
+        PersistentEngine.Booted bystander = boot(spec("bystander", disk("bystander"), 1));
+        bystander.connection().close();
+        List<ProcessIdentity> helpers = stray.ref().netHelpers();
+        assertThat(helpers).hasSize(2).allMatch(ProcessIdentity::isAlive);
+        Path runDir = tmp.resolve("vms/stray");
+        Files.delete(runDir.resolve("vmm.json"));
+
+        engine.abandonBoot("stray", runDir, Optional.of(plan));
+
+        assertThat(engine.isAlive(stray.ref())).isFalse();
+        assertThat(helpers).noneMatch(ProcessIdentity::isAlive);
+        assertThat(engine.isAlive(bystander.ref())).as("another VM's QEMU is left alone").isTrue();
+        engine.abandonBoot("stray", runDir, Optional.of(plan)); // nothing left: a no-op
+        assertThat(engine.isAlive(bystander.ref())).isTrue();
+    }
+
+    @Test
     void aReusedPidIsNeverTakenForTheVm() throws Exception {
         Process sleeper = new ProcessBuilder("sleep", "60").start();
         try {
