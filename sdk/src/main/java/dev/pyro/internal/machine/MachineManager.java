@@ -306,7 +306,16 @@ public final class MachineManager implements AutoCloseable {
         MachineRecord claimed = transition(m, EnumSet.of(MachineState.CREATED, MachineState.STARTED,
                 MachineState.STOPPED, MachineState.FAILED), MachineState.DELETING,
                 r -> r.toBuilder().owner(me).build(), "delete");
-        finishDelete(claimed, progress);
+        try {
+            finishDelete(claimed, progress);
+        } catch (RuntimeException e) {
+            // Hand the machine back: left "deleting" with a live owner (say, an MCP server), no
+            // later delete could try again while that process lives.
+            String reason = "the delete failed: " + (e instanceof PyroException ? e.getMessage() : e.toString())
+                    + "; delete it again";
+            settle(claimed, EnumSet.of(MachineState.DELETING), MachineState.FAILED, reason);
+            throw e;
+        }
     }
 
     private void finishDelete(MachineRecord m, ProgressListener progress) {

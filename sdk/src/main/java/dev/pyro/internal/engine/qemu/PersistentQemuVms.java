@@ -196,12 +196,12 @@ final class PersistentQemuVms {
      * into the run directory) or its frame relay.
      */
     static boolean isLeftByBoot(List<String> args, String vmId, Path runDir) {
-        List<String> a = !args.isEmpty() && Path.of(args.get(0)).getFileName().toString().equals("setsid")
+        List<String> a = !args.isEmpty() && program(args.get(0)).equals("setsid")
                 ? args.subList(1, args.size()) : args;
         if (a.isEmpty()) {
             return false;
         }
-        String program = Path.of(a.get(0)).getFileName().toString();
+        String program = program(a.get(0));
         if (program.startsWith("qemu-system")) {
             int name = a.indexOf("-name");
             return name >= 0 && name + 1 < a.size() && a.get(name + 1).equals("pyro-" + vmId)
@@ -211,6 +211,14 @@ final class PersistentQemuVms {
             return a.contains(runDir.resolve("passt.log").toString());
         }
         return a.contains("-Dpyro.netrelay=" + vmId);
+    }
+
+    /**
+     * The file name of a command line's program. Plain string work: a process may show any
+     * argv[0] ("/", "", or nothing readable while it exits), which {@code Path} would refuse.
+     */
+    static String program(String arg0) {
+        return arg0.substring(arg0.lastIndexOf('/') + 1);
     }
 
     private static void awaitGone(ProcessIdentity p, Duration timeout) {
@@ -237,7 +245,7 @@ final class PersistentQemuVms {
     }
 
     static boolean isOurQemu(List<String> args, PersistentVmRef ref) {
-        if (args.isEmpty() || !Path.of(args.get(0)).getFileName().toString().startsWith("qemu-system")) {
+        if (args.isEmpty() || !program(args.get(0)).startsWith("qemu-system")) {
             return false;
         }
         int name = args.indexOf("-name");

@@ -48,5 +48,12 @@ class LeftByBootTest {
                 "ab12", RUN)).isFalse();
         assertThat(PersistentQemuVms.isLeftByBoot(List.of("/usr/bin/setsid"), "ab12", RUN)).isFalse();
         assertThat(PersistentQemuVms.isLeftByBoot(List.of(), "ab12", RUN)).isFalse();
+        // whatever a process shows as argv[0] (an exiting one, or one that rewrote it)
+        for (String odd : List.of("/", "", "//", "a/")) {
+            assertThat(PersistentQemuVms.isLeftByBoot(List.of(odd, "x"), "ab12", RUN)).isFalse();
+            assertThat(PersistentQemuVms.isLeftByBoot(List.of("/usr/bin/setsid", odd), "ab12", RUN)).isFalse();
+        }
+        assertThat(PersistentQemuVms.program("/usr/bin/qemu-system-x86_64")).isEqualTo("qemu-system-x86_64");
+        assertThat(PersistentQemuVms.program("passt")).isEqualTo("passt");
     }
 }
