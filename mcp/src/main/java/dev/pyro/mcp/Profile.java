@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 
 /**
  * Which tools the server offers. Profiles keep the surface small for models: a profile is
- * just a set of tool names; a name whose tool is not implemented yet is simply not served.
+ * just a set of tool names ({@link ToolNames}), and the server registers exactly those.
  */
 public enum Profile {
     /** One-shot runs only. */

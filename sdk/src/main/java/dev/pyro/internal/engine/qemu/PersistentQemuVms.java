@@ -203,9 +203,7 @@ final class PersistentQemuVms {
         }
         String program = program(a.get(0));
         if (program.startsWith("qemu-system")) {
-            int name = a.indexOf("-name");
-            return name >= 0 && name + 1 < a.size() && a.get(name + 1).equals("pyro-" + vmId)
-                    && a.stream().anyMatch(x -> x.contains(runDir.resolve("console.log").toString()));
+            return isQemuOf(a, vmId) && a.stream().anyMatch(x -> x.contains(runDir.resolve("console.log").toString()));
         }
         if (program.equals("passt")) {
             return a.contains(runDir.resolve("passt.log").toString());
@@ -245,11 +243,16 @@ final class PersistentQemuVms {
     }
 
     static boolean isOurQemu(List<String> args, PersistentVmRef ref) {
+        return isQemuOf(args, ref.id());
+    }
+
+    /** A QEMU command line (argv[0] is qemu-system-*) naming VM {@code vmId} ({@code -name pyro-<id>}). */
+    private static boolean isQemuOf(List<String> args, String vmId) {
         if (args.isEmpty() || !program(args.get(0)).startsWith("qemu-system")) {
             return false;
         }
         int name = args.indexOf("-name");
-        return name >= 0 && name + 1 < args.size() && args.get(name + 1).equals("pyro-" + ref.id());
+        return name >= 0 && name + 1 < args.size() && args.get(name + 1).equals("pyro-" + vmId);
     }
 
     AgentConnection attach(PersistentVmRef ref, Duration wait) {
