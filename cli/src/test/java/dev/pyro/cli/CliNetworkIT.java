@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,6 +26,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -228,6 +231,63 @@ class CliNetworkIT {
                 "gateway=" + denied.get("network").get("gateway").asString())
                 .doesNotContain("curl=0").doesNotContain(blobSha);
         assertNothingLeftInHostNamespace();
+    }
+
+    @Test
+    void aSigkilledTapRunsDeviceAndRulesGoWithTheNextTapBootAndALiveWorkspacesStay() throws Exception {
+        String ws = json(pyroInHost("workspace", "create", ENV, "--network", "--network-backend", "tap", "--json"))
+                .get("workspace_id").asString();
+        try {
+            String wsDevice = tapDevices().get(0);
+            ProcessBuilder pb = new ProcessBuilder(ns.inHost(List.of(LAUNCHER.toString(), "run", ENV, "--network",
+                    "--network-backend", "tap", "--", "sh", "-c", "echo started; sleep 300"))).directory(ROOT.toFile());
+            pb.environment().put("PYRO_HOME", home.toString());
+            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+            Process cli = pb.start();
+            String killed;
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8))) {
+                assertThat(out.readLine()).isEqualTo("started");
+                List<String> devices = new ArrayList<>(tapDevices());
+                devices.remove(wsDevice);
+                assertThat(devices).hasSize(1);
+                killed = devices.get(0);
+                cli.destroyForcibly(); // SIGKILL: the CLI cannot clean up; its QEMU dies with it
+                assertThat(cli.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                cli.destroyForcibly();
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> PyroProcess.qemuProcesses("ifname=" + killed + ",").isEmpty());
+            assertThat(tapDevices()).as("left over by the killed run").contains(killed, wsDevice);
+            assertThat(ns.hostOutput("nft", "list", "tables")).contains("pyro_" + killed);
+
+            // Not ours to judge: a pt* device without pyro's owner alias. Ours, left over: a table without its device.
+            ns.hostOutput("ip", "tuntap", "add", "dev", "ptnotpyro", "mode", "tap");
+            ns.hostOutput("nft", "add", "table", "ip", "pyro_ptgone01");
+
+            JsonNode next = json(pyroInHost("run", ENV, "--network", "--network-backend", "tap", "--json", "--", "true"));
+            assertThat(next.get("exit_code").asInt()).isZero();
+            assertThat(tapDevices()).as("the killed run's device is swept, the workspace's stays")
+                    .containsExactlyInAnyOrder(wsDevice, "ptnotpyro");
+            assertThat(ns.hostOutput("nft", "list", "tables")).doesNotContain("pyro_" + killed, "pyro_ptgone01")
+                    .contains("pyro_" + wsDevice);
+            ns.hostOutput("ip", "link", "del", "ptnotpyro");
+            PyroProcess.Result exec = pyro(home, "workspace", "exec", ws, "--", "cat", "/sys/class/net/eth0/operstate");
+            assertThat(exec.out()).as(exec.stderr()).isEqualTo("up\n");
+        } finally {
+            pyroInHost("workspace", "delete", ws);
+        }
+        assertNothingLeftInHostNamespace();
+    }
+
+    /** The TAP devices of pyro VMs in the host namespace. */
+    private static List<String> tapDevices() {
+        List<String> devices = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\d+: (pt[0-9a-z]+):")
+                .matcher(ns.hostOutput("ip", "-o", "link", "show"));
+        while (m.find()) {
+            devices.add(m.group(1));
+        }
+        return devices;
     }
 
     @Test

@@ -64,6 +64,23 @@ public record ProcessIdentity(long pid, long startTime) {
         }
     }
 
+    /**
+     * The file name of a command line's program. Plain string work: a process may show any
+     * argv[0] ("/", "", or nothing readable while it exits), which {@code Path} would refuse.
+     */
+    public static String programName(String arg0) {
+        return arg0.substring(arg0.lastIndexOf('/') + 1);
+    }
+
+    /** This process's pid namespace ({@code pid:[inode]}); pids mean nothing outside it. */
+    public static Optional<String> pidNamespace() {
+        try {
+            return Optional.of(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString());
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The fields of /proc/PID/stat that matter here. */
     record Stat(char state, long startTime) {
     }

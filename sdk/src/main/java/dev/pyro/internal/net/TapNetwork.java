@@ -114,9 +114,15 @@ public final class TapNetwork {
         unavailable().ifPresent(why -> {
             throw new PyroException(PyroException.Kind.HOST_SETUP, why);
         });
-        down(plan); // leftovers of an earlier boot that was killed
+        TapLeftovers.sweep(); // devices and rules of killed runs, this VM's own included
+        down(plan);
         try {
             run(List.of("ip", "tuntap", "add", "dev", dev, "mode", "tap"));
+            // Who set it up: lets a later sweep remove it if this process is killed (TapLeftovers).
+            java.util.Optional<String> owner = TapLeftovers.ownerAlias();
+            if (owner.isPresent()) {
+                run(List.of("ip", "link", "set", "dev", dev, "alias", owner.get()));
+            }
             run(List.of("ip", "addr", "add", plan.gateway() + "/" + AddressPool.PREFIX, "dev", dev));
             run(List.of("ip", "link", "set", dev, "up"));
             if (plan.allowHost() || !plan.publish().isEmpty()) {
@@ -147,14 +153,36 @@ public final class TapNetwork {
 
     /** Removes the device and the rules of {@code plan}, if present; never throws. */
     public static void down(NetworkPlan plan) {
-        plan.tapDevice().ifPresent(dev -> {
-            if (HostNetwork.tool("ip").isPresent() && Files.exists(Path.of("/sys/class/net", dev))) {
-                quiet(List.of("ip", "link", "del", dev));
-            }
-            if (HostNetwork.tool("nft").isPresent()) {
-                quiet(List.of("nft", "delete", "table", "ip", tableName(dev)));
-            }
-        });
+        plan.tapDevice().ifPresent(TapNetwork::down);
+    }
+
+    /** Removes device {@code dev} and its rules, if present; never throws. */
+    static void down(String dev) {
+        if (HostNetwork.tool("ip").isPresent() && Files.exists(Path.of("/sys/class/net", dev))) {
+            quiet(List.of("ip", "link", "del", dev));
+        }
+        deleteTable(dev);
+    }
+
+    /** Removes the rules of device {@code dev}, if present; never throws. */
+    static void deleteTable(String dev) {
+        if (HostNetwork.tool("nft").isPresent()) {
+            quiet(List.of("nft", "delete", "table", "ip", tableName(dev)));
+        }
+    }
+
+    /** {@code nft list tables} of this network namespace, or empty when nft cannot say. */
+    static java.util.Optional<String> listTables() {
+        java.util.Optional<Path> nft = HostNetwork.tool("nft");
+        if (nft.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            Exec.Result r = Exec.capture(List.of(nft.get().toString(), "list", "tables"), null, Map.of(), COMMAND_TIMEOUT);
+            return r.ok() ? java.util.Optional.of(r.stdout()) : java.util.Optional.empty();
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     private static void sysctl(Path file) throws IOException {

@@ -196,12 +196,12 @@ final class PersistentQemuVms {
      * into the run directory) or its frame relay.
      */
     static boolean isLeftByBoot(List<String> args, String vmId, Path runDir) {
-        List<String> a = !args.isEmpty() && program(args.get(0)).equals("setsid")
+        List<String> a = !args.isEmpty() && ProcessIdentity.programName(args.get(0)).equals("setsid")
                 ? args.subList(1, args.size()) : args;
         if (a.isEmpty()) {
             return false;
         }
-        String program = program(a.get(0));
+        String program = ProcessIdentity.programName(a.get(0));
         if (program.startsWith("qemu-system")) {
             return isQemuOf(a, vmId) && a.stream().anyMatch(x -> x.contains(runDir.resolve("console.log").toString()));
         }
@@ -209,14 +209,6 @@ final class PersistentQemuVms {
             return a.contains(runDir.resolve("passt.log").toString());
         }
         return a.contains("-Dpyro.netrelay=" + vmId);
-    }
-
-    /**
-     * The file name of a command line's program. Plain string work: a process may show any
-     * argv[0] ("/", "", or nothing readable while it exits), which {@code Path} would refuse.
-     */
-    static String program(String arg0) {
-        return arg0.substring(arg0.lastIndexOf('/') + 1);
     }
 
     private static void awaitGone(ProcessIdentity p, Duration timeout) {
@@ -248,7 +240,7 @@ final class PersistentQemuVms {
 
     /** A QEMU command line (argv[0] is qemu-system-*) naming VM {@code vmId} ({@code -name pyro-<id>}). */
     private static boolean isQemuOf(List<String> args, String vmId) {
-        if (args.isEmpty() || !program(args.get(0)).startsWith("qemu-system")) {
+        if (args.isEmpty() || !ProcessIdentity.programName(args.get(0)).startsWith("qemu-system")) {
             return false;
         }
         int name = args.indexOf("-name");

@@ -53,7 +53,7 @@ class LeftByBootTest {
             assertThat(PersistentQemuVms.isLeftByBoot(List.of(odd, "x"), "ab12", RUN)).isFalse();
             assertThat(PersistentQemuVms.isLeftByBoot(List.of("/usr/bin/setsid", odd), "ab12", RUN)).isFalse();
         }
-        assertThat(PersistentQemuVms.program("/usr/bin/qemu-system-x86_64")).isEqualTo("qemu-system-x86_64");
-        assertThat(PersistentQemuVms.program("passt")).isEqualTo("passt");
+        assertThat(dev.pyro.internal.host.ProcessIdentity.programName("/usr/bin/qemu-system-x86_64")).isEqualTo("qemu-system-x86_64");
+        assertThat(dev.pyro.internal.host.ProcessIdentity.programName("passt")).isEqualTo("passt");
     }
 }
