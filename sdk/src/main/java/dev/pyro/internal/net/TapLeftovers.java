@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * {@code ifname=<device>} (QEMU). Devices without such an alias, or owned from another pid
  * namespace (whose pids mean nothing here), are never touched.
  */
-public final class TapLeftovers {
+final class TapLeftovers {
     private static final Path SYS_CLASS_NET = Path.of("/sys/class/net");
     private static final Pattern DEVICE = Pattern.compile("pt[A-Za-z0-9]{1,13}");
     private static final Pattern ALIAS = Pattern.compile("pyro owner=(\\d+)/(\\d+) pidns=(\\S+)");
@@ -99,7 +99,7 @@ public final class TapLeftovers {
      *
      * @return the devices whose device or table was removed
      */
-    public static List<String> sweep() {
+    static List<String> sweep() {
         Optional<String> ourPidNs = ProcessIdentity.pidNamespace();
         if (ourPidNs.isEmpty()) {
             return List.of();
