@@ -279,11 +279,58 @@ final class PersistentQemuVms {
         }
     }
 
-    /** Connects to a port whose lock we hold; the connection releases the lock when it ends. */
+    /**
+     * Connects to a port whose lock we hold; the connection releases the lock when it ends.
+     *
+     * <p>An unanswered HELLO is retried on a fresh connection to the same port, with growing
+     * waits (1, 2, 3, ... s) within {@link #HELLO_TIMEOUT}. QEMU tells the guest that a host
+     * (dis)connected with a virtio-serial control message, and drops that message when the
+     * guest has no control buffer free at that instant (virtio-serial-bus.c, send_control_msg).
+     * A guest that missed a connect thinks the port has no host: it neither reads nor writes
+     * it, and the HELLO waits forever. Reconnecting sends the message again. Seen under TCG when
+     * ports are closed and reopened in quick succession (docs/engines.md).
+     */
     private AgentConnection connect(PersistentVmRef ref, int port, PortLocks.Held lock) {
-        SocketChannel socket;
+        long deadline = System.nanoTime() + HELLO_TIMEOUT.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            SocketChannel socket = open(ref, port, lock);
+            java.util.concurrent.atomic.AtomicBoolean keepLock = new java.util.concurrent.atomic.AtomicBoolean();
+            AutoCloseable transport = () -> {
+                try {
+                    socket.close();
+                } finally {
+                    if (!keepLock.get()) {
+                        lock.close();
+                    }
+                }
+            };
+            GuestClient guest = new GuestClient("the guest agent of VM " + ref.id() + " (port " + port + ")", socket,
+                    socket, transport, execGrace);
+            guest.setDiagnostics(() -> isAlive(ref) ? "console log: " + ref.consoleLog() : describeExit(ref));
+            Duration wait = min(Duration.ofSeconds(attempt), left(deadline));
+            try {
+                HelloInfo hello = guest.hello(wait);
+                return new AgentConnection(ref.id(), port, guest, hello);
+            } catch (PyroException e) {
+                boolean retry = e.kind() == PyroException.Kind.VM_FAILED && left(deadline).toMillis() > 0
+                        && isAlive(ref);
+                keepLock.set(retry);
+                guest.close();
+                if (!retry) {
+                    throw attempt == 1 ? e : new PyroException(e.kind(), e.getMessage() + " (" + attempt
+                            + " connections in " + HELLO_TIMEOUT.toSeconds() + " s)", e);
+                }
+            } catch (RuntimeException e) {
+                guest.close();
+                throw e;
+            }
+        }
+    }
+
+    /** Opens the socket of a port whose lock we hold; releases the lock if it cannot. */
+    private SocketChannel open(PersistentVmRef ref, int port, PortLocks.Held lock) {
         try {
-            socket = SocketChannel.open(UnixDomainSocketAddress.of(ref.agentSockets().get(port)));
+            return SocketChannel.open(UnixDomainSocketAddress.of(ref.agentSockets().get(port)));
         } catch (IOException e) {
             lock.close();
             if (!isAlive(ref)) {
@@ -292,23 +339,6 @@ final class PersistentQemuVms {
             throw new PyroException(PyroException.Kind.VM_FAILED, "cannot connect to agent port " + port + " of VM "
                     + ref.id() + " at " + ref.agentSockets().get(port) + ": " + e.getMessage()
                     + "; stop and start the VM", e);
-        }
-        AutoCloseable transport = () -> {
-            try {
-                socket.close();
-            } finally {
-                lock.close();
-            }
-        };
-        GuestClient guest = new GuestClient("the guest agent of VM " + ref.id() + " (port " + port + ")", socket,
-                socket, transport, execGrace);
-        guest.setDiagnostics(() -> isAlive(ref) ? "console log: " + ref.consoleLog() : describeExit(ref));
-        try {
-            HelloInfo hello = guest.hello(HELLO_TIMEOUT);
-            return new AgentConnection(ref.id(), port, guest, hello);
-        } catch (RuntimeException e) {
-            guest.close();
-            throw e;
         }
     }
 

@@ -197,6 +197,44 @@ class PersistentVmIT {
         }
     }
 
+    /**
+     * Ports closed and reopened in quick succession from several threads: under TCG the guest
+     * sometimes misses QEMU's "host connected" message and a HELLO would wait forever; attach
+     * reconnects (without that, this test hung an attach on its first run; docs/engines.md).
+     */
+    @Test
+    void portsClosedAndReopenedInQuickSuccessionAlwaysAnswer() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            PersistentEngine.Booted booted = boot(spec("q" + round, disk("q" + round), 4));
+            PersistentVmRef ref = booted.ref();
+            booted.connection().close();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<Integer>> attaches = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    attaches.add(pool.submit(() -> {
+                        int n = 0;
+                        for (int k = 0; k < 40; k++) {
+                            try (AgentConnection c = engine.attach(ref, Duration.ofSeconds(30))) {
+                                if (k % 8 == 0) {
+                                    assertThat(run(c, "echo up")).isEqualTo("up\n");
+                                }
+                                n++;
+                            }
+                        }
+                        return n;
+                    }));
+                }
+                for (Future<Integer> f : attaches) {
+                    assertThat(f.get(120, TimeUnit.SECONDS)).isEqualTo(40);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            engine.kill(ref);
+        }
+    }
+
     @Test
     void threadsAndProcessesAttachAtOnceOnDifferentPorts() throws Exception {
         PersistentEngine.Booted booted = boot(spec("multi", disk("multi"), 4));
