@@ -96,13 +96,11 @@ final class TapLeftovers {
     /**
      * Removes every left-over device and table in this network namespace. Never throws: a
      * sweep that cannot look (no ip, no nft, unreadable /sys) removes nothing.
-     *
-     * @return the devices whose device or table was removed
      */
-    static List<String> sweep() {
+    static void sweep() {
         Optional<String> ourPidNs = ProcessIdentity.pidNamespace();
         if (ourPidNs.isEmpty()) {
-            return List.of();
+            return;
         }
         List<String> ownerGone = new ArrayList<>();
         try (DirectoryStream<Path> net = Files.newDirectoryStream(SYS_CLASS_NET)) {
@@ -116,16 +114,14 @@ final class TapLeftovers {
                 }
             }
         } catch (IOException e) {
-            return List.of();
+            return;
         }
-        List<String> removed = new ArrayList<>();
         if (!ownerGone.isEmpty()) {
             Set<String> inUse = devicesInCommandLines(ownerGone);
             for (String dev : ownerGone) {
                 // Read the alias again: the VM may have been started anew meanwhile (a new owner).
                 if (!inUse.contains(dev) && ownerGone(readAlias(SYS_CLASS_NET.resolve(dev)), ourPidNs.get())) {
                     TapNetwork.down(dev);
-                    removed.add(dev);
                 }
             }
         }
@@ -133,11 +129,7 @@ final class TapLeftovers {
         // when looked at after the listing is left over (a device listed before the table was made
         // would not prove that: another process may have just made both).
         TapNetwork.listTables().ifPresent(tables -> tablesWithoutDevice(tables,
-                dev -> Files.exists(SYS_CLASS_NET.resolve(dev))).forEach(dev -> {
-            TapNetwork.deleteTable(dev);
-            removed.add(dev);
-        }));
-        return removed;
+                dev -> Files.exists(SYS_CLASS_NET.resolve(dev))).forEach(TapNetwork::deleteTable));
     }
 
     private static String readAlias(Path dev) {

@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Persistent QEMU VMs: booted in their own session so they outlive the JVM, and controlled
@@ -294,7 +295,7 @@ final class PersistentQemuVms {
         long deadline = System.nanoTime() + HELLO_TIMEOUT.toNanos();
         for (int attempt = 1; ; attempt++) {
             SocketChannel socket = open(ref, port, lock);
-            java.util.concurrent.atomic.AtomicBoolean keepLock = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean keepLock = new AtomicBoolean();
             AutoCloseable transport = () -> {
                 try {
                     socket.close();
