@@ -34,24 +34,51 @@ public final class HostTools {
     private final boolean autoInstall;
     private final boolean root;
     private final Path logDir;
+    private final AptLists aptLists;
+    /** Set once this process has refreshed the package lists: one refresh is enough. */
+    private volatile boolean listsRefreshed;
 
     /**
      * @param searchPath directories to search for commands, in order
      * @param autoInstall whether missing packages may be installed (needs {@code root} too)
      * @param root whether this process runs as root
      * @param logDir where apt's output is logged
+     * @param aptLists the age of the host's package lists (refreshed before installing when stale)
      */
-    public HostTools(List<Path> searchPath, boolean autoInstall, boolean root, Path logDir) {
+    public HostTools(List<Path> searchPath, boolean autoInstall, boolean root, Path logDir, AptLists aptLists) {
         this.searchPath = List.copyOf(searchPath);
         this.autoInstall = autoInstall;
         this.root = root;
         this.logDir = logDir;
+        this.aptLists = aptLists;
     }
 
-    /** Host tools for this process: PATH plus the sbin directories, root from /proc, the env switch. */
-    public static HostTools fromEnvironment(Map<String, String> env, Path logDir) {
+    /**
+     * Host tools for this process: PATH plus the sbin directories, root from /proc, the env switch.
+     *
+     * @param logDir where apt's output is logged
+     * @param aptStamp where pyro notes its last {@code apt-get update}
+     */
+    public static HostTools fromEnvironment(Map<String, String> env, Path logDir, Path aptStamp) {
         boolean auto = !"1".equals(env.getOrDefault(NO_AUTO_INSTALL, "").trim());
-        return new HostTools(searchPath(env), auto, HostInfo.isRoot(), logDir);
+        return new HostTools(searchPath(env), auto, HostInfo.isRoot(), logDir,
+                AptLists.host(aptStamp));
+    }
+
+    /** Whether this process may run apt-get itself (root, apt-get present, automatic install on). */
+    public boolean mayInstall() {
+        return root && autoInstall && find("apt-get").isPresent() && find("apt-cache").isPresent();
+    }
+
+    /**
+     * Refreshes the package lists once per process, when this process may install: for a caller
+     * that found a package or version missing from the lists. Returns whether it refreshed now.
+     */
+    public boolean refreshPackageLists(String why, ProgressListener progress) {
+        if (listsRefreshed || !mayInstall()) {
+            return false;
+        }
+        return refresh(newApt(), why, progress);
     }
 
     /** The directories of {@code PATH} in {@code env}, then the sbin directories. */
@@ -125,9 +152,7 @@ public final class HostTools {
     }
 
     private void install(List<HostRequirement> missing, ProgressListener progress) {
-        Optional<Path> aptGet = find("apt-get");
-        Optional<Path> aptCache = find("apt-cache");
-        if (aptGet.isEmpty() || aptCache.isEmpty()) {
+        if (find("apt-get").isEmpty() || find("apt-cache").isEmpty()) {
             if (java.nio.file.Files.exists(Path.of("/etc/debian_version"))) {
                 // A Debian host whose PATH hides apt-get: the install line still is the fix.
                 throw new PyroException(PyroException.Kind.HOST_SETUP, missingMessage(missing, ""));
@@ -143,25 +168,32 @@ public final class HostTools {
             throw new PyroException(PyroException.Kind.HOST_SETUP, missingMessage(missing, ""));
         }
         List<String> packages = new ArrayList<>(new TreeSet<>(packages(missing)));
-        Path log = logDir.resolve("host-setup-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".log");
-        Apt apt = new Apt(aptGet.get(), aptCache.get(), log);
+        Apt apt = newApt();
         progress.onProgress(ProgressEvent.of("host-setup",
                 "installing missing host packages: " + String.join(" ", packages)));
-        List<String> unknown = packages.stream().filter(p -> !apt.knows(p)).collect(Collectors.toList());
-        if (!unknown.isEmpty()) {
-            // Stale package lists are the usual reason; one update is cheap compared with failing.
-            apt.update(progress);
-            unknown = unknown.stream().filter(p -> !apt.knows(p)).collect(Collectors.toList());
-            if (!unknown.isEmpty()) {
-                throw new PyroException(PyroException.Kind.HOST_SETUP, "apt knows no package "
-                        + String.join(", ", unknown) + " (needed for " + names(missingFor(missing, unknown))
-                        + "); add a Debian mirror that has it to /etc/apt/sources.list.d and run: apt-get update");
-            }
+        boolean updated = false;
+        if (!listsRefreshed && aptLists.stale()) {
+            updated = refresh(apt, "the package lists are " + aptLists.age().toDays() + " days old", progress);
         }
-        if (!apt.install(packages, progress)) {
+        List<String> unknown = packages.stream().filter(p -> !apt.knows(p)).collect(Collectors.toList());
+        if (!unknown.isEmpty() && !updated) {
+            updated = refresh(apt, "apt does not know " + String.join(", ", unknown), progress);
+            unknown = unknown.stream().filter(p -> !apt.knows(p)).collect(Collectors.toList());
+        }
+        if (!unknown.isEmpty()) {
+            throw new PyroException(PyroException.Kind.HOST_SETUP, "apt knows no package "
+                    + String.join(", ", unknown) + " (needed for " + names(missingFor(missing, unknown))
+                    + "); add a Debian mirror that has it to /etc/apt/sources.list.d and run: apt-get update");
+        }
+        boolean installed = apt.install(packages, progress);
+        if (!installed && !updated && refresh(apt, "the install failed", progress)) {
+            // Lists a few hours old can still name .deb files the mirror has replaced since.
+            progress.onProgress(ProgressEvent.of("host-setup", "retrying the install with fresh package lists"));
+            installed = apt.install(packages, progress);
+        }
+        if (!installed) {
             throw new PyroException(PyroException.Kind.HOST_SETUP, "apt-get install -y " + String.join(" ", packages)
-                    + " failed (log: " + log + "); run it by hand to see why");
+                    + " failed (log: " + apt.log() + "); run it by hand to see why");
         }
         List<HostRequirement> still = missing(missing);
         if (!still.isEmpty()) {
@@ -169,6 +201,22 @@ public final class HostTools {
                     + " but still missing: " + names(still) + "; check PATH and the packages' contents");
         }
         progress.onProgress(ProgressEvent.of("host-setup", "installed " + String.join(" ", packages)));
+    }
+
+    private Apt newApt() {
+        Path log = logDir.resolve("host-setup-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".log");
+        return new Apt(find("apt-get").orElseThrow(), find("apt-cache").orElseThrow(), log);
+    }
+
+    private boolean refresh(Apt apt, String why, ProgressListener progress) {
+        progress.onProgress(ProgressEvent.of("host-setup", "refreshing the package lists (" + why + ")"));
+        boolean ok = apt.update(progress);
+        if (ok) {
+            listsRefreshed = true;
+            aptLists.markUpdated();
+        }
+        return ok;
     }
 
     private String missingMessage(List<HostRequirement> missing, String why) {

@@ -58,7 +58,7 @@ public final class VmLauncher implements AutoCloseable {
     public VmLauncher(RuntimePaths paths, Map<String, String> env) {
         this.paths = paths;
         this.env = env;
-        this.tools = HostTools.fromEnvironment(env, paths.logsDir());
+        this.tools = HostTools.fromEnvironment(env, paths.logsDir(), paths.aptListsStamp());
         this.probeCache = new KvmProbeCache(paths.cacheDir().resolve("kvm-probe.json"));
     }
 

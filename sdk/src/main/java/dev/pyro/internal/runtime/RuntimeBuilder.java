@@ -3,6 +3,7 @@ package dev.pyro.internal.runtime;
 import dev.pyro.PyroException;
 import dev.pyro.ProgressEvent;
 import dev.pyro.ProgressListener;
+import dev.pyro.internal.host.AptLists;
 import dev.pyro.internal.host.HostInfo;
 import dev.pyro.internal.host.HostTools;
 import dev.pyro.internal.oci.ImageReference;
@@ -80,7 +81,8 @@ public final class RuntimeBuilder {
     /** Like {@link #create(RuntimePaths, RuntimeSettings)} with explicit registry settings. */
     public static RuntimeBuilder create(RuntimePaths paths, RuntimeSettings settings, OciSettings oci) {
         HostTools tools = new HostTools(HostTools.searchPath(System.getenv()), settings.autoInstall(),
-                HostInfo.isRoot(), paths.logsDir());
+                HostInfo.isRoot(), paths.logsDir(),
+                AptLists.host(paths.aptListsStamp()));
         return new RuntimeBuilder(paths, settings, Recipes.fromClasspath(), tools, oci);
     }
 

@@ -105,6 +105,11 @@ public record RuntimePaths(Path cacheDir, Path homeDir) {
         return cacheDir.resolve("logs");
     }
 
+    /** {@code <cache>/host/apt-lists-updated}: when pyro last refreshed the host's package lists. */
+    public Path aptListsStamp() {
+        return cacheDir.resolve("host").resolve("apt-lists-updated");
+    }
+
     /** {@code <cache>/locks}: lock files that serialise builds across processes. */
     public Path locksDir() {
         return cacheDir.resolve("locks");

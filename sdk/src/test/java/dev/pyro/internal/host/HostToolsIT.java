@@ -21,7 +21,7 @@ class HostToolsIT {
     @Test
     void aPackageAptDoesNotKnowIsReportedAfterOneUpdate() {
         assumeTrue(HostInfo.isRoot(), "needs root");
-        HostTools tools = new HostTools(HostTools.searchPath(System.getenv()), true, true, logs);
+        HostTools tools = new HostTools(HostTools.searchPath(System.getenv()), true, true, logs, AptLists.host(logs.resolve("apt-lists-updated")));
         List<ProgressEvent> events = new CopyOnWriteArrayList<>();
         assertThatThrownBy(() -> tools.ensure(
                 List.of(HostRequirement.tool("pyro-no-such-tool", "pyro-no-such-package")), events::add))
@@ -36,7 +36,7 @@ class HostToolsIT {
     @Test
     void aMissingToolIsInstalledFromItsDebianPackage() {
         assumeTrue(HostInfo.isRoot(), "needs root");
-        HostTools tools = new HostTools(HostTools.searchPath(System.getenv()), true, true, logs);
+        HostTools tools = new HostTools(HostTools.searchPath(System.getenv()), true, true, logs, AptLists.host(logs.resolve("apt-lists-updated")));
         // GNU hello: a tiny package nothing depends on; removed again if this test installed it.
         boolean wasInstalled = tools.find("hello").isPresent();
         List<ProgressEvent> events = new ArrayList<>();

@@ -18,12 +18,12 @@ class HostToolsTest {
     Path logs;
 
     private HostTools tools(boolean autoInstall, boolean root) {
-        return new HostTools(HostTools.searchPath(System.getenv()), autoInstall, root, logs);
+        return new HostTools(HostTools.searchPath(System.getenv()), autoInstall, root, logs, AptLists.host(logs.resolve("apt-lists-updated")));
     }
 
     @Test
     void findsRealToolsIncludingSbinOnes() {
-        HostTools tools = new HostTools(HostTools.searchPath(Map.of("PATH", "/usr/bin:/bin")), true, false, logs);
+        HostTools tools = new HostTools(HostTools.searchPath(Map.of("PATH", "/usr/bin:/bin")), true, false, logs, AptLists.host(logs.resolve("apt-lists-updated")));
         assertThat(tools.find("sh")).get().satisfies(p -> assertThat(Files.isExecutable(p)).isTrue());
         // mke2fs lives in /usr/sbin, which a non-root PATH usually lacks.
         assertThat(tools.find("mke2fs")).isPresent();
@@ -69,7 +69,7 @@ class HostToolsTest {
 
     @Test
     void toolAfterEnsureNamesThePackageOfAKnownTool() {
-        HostTools empty = new HostTools(List.of(logs), true, false, logs);
+        HostTools empty = new HostTools(List.of(logs), true, false, logs, AptLists.host(logs.resolve("apt-lists-updated")));
         assertThatThrownBy(() -> empty.tool("mke2fs"))
                 .isInstanceOf(PyroException.class)
                 .hasMessageEndingWith("sudo apt-get install -y e2fsprogs");
@@ -77,7 +77,7 @@ class HostToolsTest {
 
     @Test
     void environmentSwitchTurnsAutoInstallOff() {
-        HostTools off = HostTools.fromEnvironment(Map.of("PATH", "/usr/bin", "PYRO_NO_AUTO_INSTALL", "1"), logs);
+        HostTools off = HostTools.fromEnvironment(Map.of("PATH", "/usr/bin", "PYRO_NO_AUTO_INSTALL", "1"), logs, logs.resolve("apt-lists-updated"));
         assertThatThrownBy(() -> off.ensure(List.of(HostRequirement.tool("pyro-no-such-tool", "pyro-x")),
                 ProgressListener.NONE)).hasMessageContaining("PYRO_NO_AUTO_INSTALL=1");
     }
@@ -136,5 +136,79 @@ class HostToolsTest {
         runner.join(10_000);
         assertThat(runner.isAlive()).isFalse();
         org.awaitility.Awaitility.await().until(() -> ProcessHandle.of(child).map(h -> !h.isAlive()).orElse(true));
+    }
+
+    /** A fake apt: apt-get logs its calls; install creates the tool; the first install fails when asked. */
+    private HostTools fakeApt(Path bin, AptLists lists, boolean failFirstInstall) throws Exception {
+        Files.createDirectories(bin);
+        Path aptGet = bin.resolve("apt-get");
+        Files.writeString(aptGet, """
+                #!/bin/sh
+                bin=%s
+                echo "$1" >> "$bin/calls"
+                if [ "$1" = install ]; then
+                    if [ %s = true ] && [ ! -f "$bin/failed-once" ]; then touch "$bin/failed-once"; exit 100; fi
+                    printf '#!/bin/sh\n' > "$bin/pyro-fake-tool"; chmod +x "$bin/pyro-fake-tool"
+                fi
+                exit 0
+                """.formatted(bin, failFirstInstall));
+        Path aptCache = bin.resolve("apt-cache");
+        Files.writeString(aptCache, "#!/bin/sh\necho 'Package: pyro-fake-package'\n");
+        for (Path p : List.of(aptGet, aptCache)) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        return new HostTools(List.of(bin, Path.of("/usr/bin"), Path.of("/bin")), true, true, logs, lists);
+    }
+
+    private static final HostRequirement FAKE = HostRequirement.tool("pyro-fake-tool", "pyro-fake-package");
+
+    @Test
+    void packageListsOlderThanADayAreRefreshedBeforeInstallingAndTheRefreshIsStamped() throws Exception {
+        Path bin = logs.resolve("bin");
+        Path stamp = logs.resolve("stamp");
+        HostTools tools = fakeApt(bin, new AptLists(logs.resolve("no-lists"), stamp, java.time.Clock.systemUTC()), false);
+        List<ProgressEvent> events = new java.util.ArrayList<>();
+        tools.ensure(List.of(FAKE), events::add);
+        assertThat(Files.readAllLines(bin.resolve("calls"))).containsExactly("update", "install");
+        assertThat(stamp).exists();
+        assertThat(events).extracting(ProgressEvent::message)
+                .anyMatch(m -> m.startsWith("refreshing the package lists (the package lists are "));
+    }
+
+    @Test
+    void freshPackageListsAreNotRefreshed() throws Exception {
+        Path bin = logs.resolve("bin");
+        Path stamp = logs.resolve("stamp");
+        Files.createFile(stamp);
+        HostTools tools = fakeApt(bin, new AptLists(logs.resolve("no-lists"), stamp, java.time.Clock.systemUTC()), false);
+        tools.ensure(List.of(FAKE), ProgressListener.NONE);
+        assertThat(Files.readAllLines(bin.resolve("calls"))).containsExactly("install");
+    }
+
+    @Test
+    void aFailedInstallIsRetriedOnceWithFreshLists() throws Exception {
+        Path bin = logs.resolve("bin");
+        Path stamp = logs.resolve("stamp");
+        Files.createFile(stamp);
+        HostTools tools = fakeApt(bin, new AptLists(logs.resolve("no-lists"), stamp, java.time.Clock.systemUTC()), true);
+        List<ProgressEvent> events = new java.util.ArrayList<>();
+        tools.ensure(List.of(FAKE), events::add);
+        assertThat(Files.readAllLines(bin.resolve("calls"))).containsExactly("install", "update", "install");
+        assertThat(events).extracting(ProgressEvent::message).contains("retrying the install with fresh package lists");
+        assertThat(tools.find("pyro-fake-tool")).isPresent();
+    }
+
+    @Test
+    void theListsAgeIsTheNewestReleaseFileOrPyrosStamp() throws Exception {
+        Path lists = Files.createDirectories(logs.resolve("lists"));
+        Path release = Files.createFile(lists.resolve("deb.debian.org_debian_dists_bookworm_InRelease"));
+        java.time.Instant now = java.time.Instant.parse("2026-12-04T12:00:00Z");
+        Files.setLastModifiedTime(release, java.nio.file.attribute.FileTime.from(now.minus(java.time.Duration.ofDays(40))));
+        AptLists aptLists = new AptLists(lists, logs.resolve("stamp"), java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+        assertThat(aptLists.age()).isEqualTo(java.time.Duration.ofDays(40));
+        assertThat(aptLists.stale()).isTrue();
+        aptLists.markUpdated();
+        assertThat(aptLists.age()).isZero();
+        assertThat(aptLists.stale()).isFalse();
     }
 }

@@ -68,6 +68,6 @@ class AgentBuildIT {
     private RuntimeBuilder builder(Path recipes) {
         RuntimePaths paths = new RuntimePaths(dir.resolve("cache"), dir.resolve("home"));
         return new RuntimeBuilder(paths, RuntimeSettings.defaults(), Recipes.fromDirectory(recipes),
-                HostTools.fromEnvironment(System.getenv(), paths.logsDir()));
+                HostTools.fromEnvironment(System.getenv(), paths.logsDir(), paths.aptListsStamp()));
     }
 }

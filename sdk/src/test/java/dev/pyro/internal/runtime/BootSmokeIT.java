@@ -36,7 +36,7 @@ class BootSmokeIT {
                 && status.component("rootfs:debian:12-base").map(ComponentStatus::ready).orElse(false),
                 "kernel and debian:12-base must be materialized first");
         ResolvedRuntime resolved = runtime.resolve("debian:12-base", e -> { });
-        HostTools tools = HostTools.fromEnvironment(System.getenv(), dir);
+        HostTools tools = HostTools.fromEnvironment(System.getenv(), dir, dir.resolve("apt-lists-updated"));
         Path qemu = tools.ensure(List.of(HostRequirements.QEMU), e -> { }).get("qemu-system-x86_64");
         Path console = dir.resolve("console.log");
         // No "--" on the command line: QEMU's microvm appends its virtio_mmio.device= entries at

@@ -101,7 +101,7 @@ class EnvironmentRegistryIT {
         Map<String, String> env = new HashMap<>(Map.of(OciSettings.REGISTRY, registry.address() + "/pyro"));
         env.putAll(extra);
         return new RuntimeBuilder(paths, RuntimeSettings.defaults(), Recipes.fromClasspath(),
-                HostTools.fromEnvironment(System.getenv(), paths.logsDir()), settings(env));
+                HostTools.fromEnvironment(System.getenv(), paths.logsDir(), paths.aptListsStamp()), settings(env));
     }
 
     Pyro pyro(Path cache, List<ProgressEvent> events) {
@@ -391,7 +391,7 @@ class EnvironmentRegistryIT {
         try (LocalRegistry secured = LocalRegistry.startWithBasicAuth("maintainer", "correct horse")) {
             Map<String, String> login = Map.of(OciSettings.USERNAME, "maintainer", OciSettings.PASSWORD, "correct horse");
             RuntimeBuilder withLogin = new RuntimeBuilder(publisher.paths(), RuntimeSettings.defaults(),
-                    Recipes.fromClasspath(), HostTools.fromEnvironment(System.getenv(), publisher.paths().logsDir()),
+                    Recipes.fromClasspath(), HostTools.fromEnvironment(System.getenv(), publisher.paths().logsDir(), publisher.paths().aptListsStamp()),
                     settings(login));
             String target = secured.address() + "/pyro/debian:12-base";
             assertThatThrownBy(() -> publisher.publish(BASE, target, ProgressListener.NONE))

@@ -17,7 +17,7 @@ public final class PullMain {
         Path cache = Path.of(args[0]);
         RuntimePaths paths = new RuntimePaths(cache, cache.resolve("home"));
         RuntimeBuilder runtime = new RuntimeBuilder(paths, RuntimeSettings.defaults(), Recipes.fromClasspath(),
-                HostTools.fromEnvironment(System.getenv(), paths.logsDir()),
+                HostTools.fromEnvironment(System.getenv(), paths.logsDir(), paths.aptListsStamp()),
                 OciSettings.fromEnvironment(Map.of(), Path.of("/nonexistent")));
         runtime.pull(args[1], event -> {
             System.out.println("[" + event.task() + "] " + event.message() + " " + event.done() + "/" + event.total());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pyro.ProgressListener;
 import dev.pyro.PyroException;
+import dev.pyro.internal.host.AptLists;
 import dev.pyro.internal.host.HostTools;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ class RootfsBuilderTest {
     @Test
     void withoutRootTheBuildFailsWithTheCommandToRunAsRoot() throws Exception {
         RuntimePaths paths = new RuntimePaths(dir.resolve("cache"), dir.resolve("home"));
-        HostTools notRoot = new HostTools(HostTools.searchPath(System.getenv()), true, false, dir);
+        HostTools notRoot = new HostTools(HostTools.searchPath(System.getenv()), true, false, dir, AptLists.host(dir.resolve("apt-lists-updated")));
         Path agentDir = Files.createDirectories(dir.resolve("agent"));
         Files.writeString(agentDir.resolve("pyro-agent"), "agent");
         AgentArtifact agent = new AgentArtifact(agentDir, new AgentInfo(1, "k", "", "s", "gcc",

@@ -34,7 +34,7 @@ final class SeededCache {
             link(rootfs.dir(), paths.environmentDir(recipe.directory()).resolve(rootfs.dir().getFileName()));
         }
         RuntimeBuilder seeded = new RuntimeBuilder(paths, RuntimeSettings.defaults(), Recipes.fromClasspath(),
-                HostTools.fromEnvironment(System.getenv(), paths.logsDir()), oci);
+                HostTools.fromEnvironment(System.getenv(), paths.logsDir(), paths.aptListsStamp()), oci);
         // Finds everything up to date (same keys) and writes the private lock.
         seeded.buildKernel(false, ProgressListener.NONE);
         for (String env : environments) {
