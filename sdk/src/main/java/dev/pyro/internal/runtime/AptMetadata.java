@@ -52,4 +52,98 @@ final class AptMetadata {
         }
         return fields;
     }
+
+    /**
+     * Compares two Debian version strings as dpkg does ({@code [epoch:]upstream[-revision]};
+     * letters sort before non-letters, {@code ~} before everything, even the end).
+     */
+    static int compareVersions(String a, String b) {
+        int epochA = epoch(a);
+        int epochB = epoch(b);
+        if (epochA != epochB) {
+            return Integer.compare(epochA, epochB);
+        }
+        String restA = a.substring(a.indexOf(':') + 1);
+        String restB = b.substring(b.indexOf(':') + 1);
+        int dashA = restA.lastIndexOf('-');
+        int dashB = restB.lastIndexOf('-');
+        int upstream = compareFragment(dashA < 0 ? restA : restA.substring(0, dashA),
+                dashB < 0 ? restB : restB.substring(0, dashB));
+        if (upstream != 0) {
+            return upstream;
+        }
+        return compareFragment(dashA < 0 ? "" : restA.substring(dashA + 1), dashB < 0 ? "" : restB.substring(dashB + 1));
+    }
+
+    private static int epoch(String version) {
+        int colon = version.indexOf(':');
+        if (colon < 0) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(version.substring(0, colon));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** dpkg's verrevcmp: alternating non-digit and digit runs. */
+    private static int compareFragment(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() || j < b.length()) {
+            int firstDiff = 0;
+            while ((i < a.length() && !Character.isDigit(a.charAt(i)))
+                    || (j < b.length() && !Character.isDigit(b.charAt(j)))) {
+                int ac = order(a, i);
+                int bc = order(b, j);
+                if (ac != bc) {
+                    return Integer.compare(ac, bc);
+                }
+                i++;
+                j++;
+            }
+            while (i < a.length() && a.charAt(i) == '0') {
+                i++;
+            }
+            while (j < b.length() && b.charAt(j) == '0') {
+                j++;
+            }
+            while (i < a.length() && Character.isDigit(a.charAt(i))
+                    && j < b.length() && Character.isDigit(b.charAt(j))) {
+                if (firstDiff == 0) {
+                    firstDiff = a.charAt(i) - b.charAt(j);
+                }
+                i++;
+                j++;
+            }
+            if (i < a.length() && Character.isDigit(a.charAt(i))) {
+                return 1;
+            }
+            if (j < b.length() && Character.isDigit(b.charAt(j))) {
+                return -1;
+            }
+            if (firstDiff != 0) {
+                return Integer.signum(firstDiff);
+            }
+        }
+        return 0;
+    }
+
+    private static int order(String s, int index) {
+        if (index >= s.length()) {
+            return 0;
+        }
+        char c = s.charAt(index);
+        if (Character.isDigit(c)) {
+            return 0;
+        }
+        if (Character.isLetter(c)) {
+            return c;
+        }
+        if (c == '~') {
+            return -1;
+        }
+        return c + 256;
+    }
 }

@@ -54,15 +54,54 @@ final class KernelBuilder {
         this.tools = tools;
     }
 
-    /** What the recipes and settings ask for. */
-    record Desired(KernelSource source, KernelFragment fragment, CacheKey key) {
+    /** What the recipes and settings ask for: the source chosen, the config fragment, the key. */
+    record Desired(KernelSourceFetcher.Chosen chosen, KernelFragment fragment, CacheKey key) {
+        KernelSource source() {
+            return chosen.source();
+        }
     }
 
-    /** The wanted source (pin or override) and the key it builds under; consults apt only for an override. */
+    /**
+     * The wanted source and the key it builds under. Consults apt only for an override: a kernel
+     * built from the pin, or from a fallback for it (the pin was no longer served), is found
+     * among the installed ones; when neither is installed the pin stands until {@link #build}
+     * asks apt whether it is still served.
+     */
     Desired desired() {
+        return desired(false, new Progress(ProgressListener.NONE, TASK));
+    }
+
+    private Desired desired(boolean building, Progress progress) {
         KernelFragment fragment = recipes.kernelFragment();
-        KernelSource source = fetcher().resolve(recipes.kernelSource());
-        return new Desired(source, fragment, key(source, fragment));
+        KernelSource pin = recipes.kernelSource();
+        KernelSourceFetcher.Chosen chosen = fetcher().resolve(pin, building, progress);
+        if (chosen.choice() == KernelSourceFetcher.Choice.PIN && intact(key(pin, fragment).id()).isEmpty()) {
+            Optional<KernelArtifact> fallback = installedFallback(pin, fragment);
+            if (fallback.isPresent()) {
+                KernelSource used = fallback.get().info().source();
+                return new Desired(new KernelSourceFetcher.Chosen(used, pin, KernelSourceFetcher.Choice.FALLBACK),
+                        fragment, key(used, fragment));
+            }
+        }
+        return new Desired(chosen, fragment, key(chosen.source(), fragment));
+    }
+
+    /** The newest intact kernel built from a fallback for this pin and fragment. */
+    private Optional<KernelArtifact> installedFallback(KernelSource pin, KernelFragment fragment) {
+        if (!Files.isDirectory(paths.kernelsDir())) {
+            return Optional.empty();
+        }
+        try (Stream<Path> dirs = Files.list(paths.kernelsDir())) {
+            return dirs.map(dir -> dir.getFileName().toString())
+                    .filter(name -> !name.startsWith("."))
+                    .map(this::intact)
+                    .flatMap(Optional::stream)
+                    .filter(k -> k.info().isFallbackFor(pin, fragment.sha256()))
+                    .max((a, b) -> AptMetadata.compareVersions(a.info().source().version(),
+                            b.info().source().version()));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /** The key of a kernel built from this source and fragment. */
@@ -89,7 +128,7 @@ final class KernelBuilder {
     @SuppressWarnings("try") // the lock is held for the block's duration, never used in it
     KernelArtifact build(boolean force, ProgressListener listener) {
         Progress progress = new Progress(listener, TASK);
-        Desired desired = desired();
+        Desired desired = desired(true, progress);
         String keyId = desired.key().id();
         Optional<KernelArtifact> existing = intact(keyId);
         if (existing.isPresent() && !force) {
@@ -108,6 +147,15 @@ final class KernelBuilder {
             Trees.deleteChildren(paths.buildDir(), "kernel-");
             Trees.deleteChildren(paths.kernelsDir(), ".");
             Trees.deleteChildren(paths.sourcesDir(), ".download-");
+            if (desired.chosen().choice() == KernelSourceFetcher.Choice.PIN) {
+                // Nothing built yet: the pin only if the mirrors still serve it, else a newer build.
+                KernelSourceFetcher.Chosen chosen = fetcher().choose(recipes.kernelSource(), progress);
+                desired = new Desired(chosen, desired.fragment(), key(chosen.source(), desired.fragment()));
+                existing = intact(desired.key().id());
+                if (existing.isPresent() && !force) {
+                    return existing.get();
+                }
+            }
             return buildLocked(desired, progress);
         }
     }
@@ -149,7 +197,8 @@ final class KernelBuilder {
             KernelInfo info = new KernelInfo(1, keyId, desired.key().canonical(), release, source,
                     desired.fragment().sha256(), files.get(2).sha256(), files,
                     finished.truncatedTo(ChronoUnit.SECONDS).toString(),
-                    Duration.between(started, finished).toSeconds(), jobs, compilerVersion(), steps);
+                    Duration.between(started, finished).toSeconds(), jobs, compilerVersion(), steps,
+                    desired.chosen().pinned(), desired.chosen().choice().wire);
             Files.write(staging.resolve(KernelInfo.FILE), Json.bytes(info));
             log.moveTo(staging.resolve("build.log"));
             Path target = paths.kernelsDir().resolve(keyId);

@@ -38,24 +38,89 @@ final class KernelSourceFetcher {
         this.root = root;
     }
 
+    /** How the source to build was chosen; the wire names go into kernel.json and the lock. */
+    enum Choice {
+        /** The version pinned in kernel/source.json. */
+        PIN("pin"),
+        /** The pin is no longer served: the newest served version of the same package. */
+        FALLBACK("fallback"),
+        /** {@code PYRO_KERNEL_SOURCE_VERSION} named the version. */
+        OVERRIDE("override");
+
+        final String wire;
+
+        Choice(String wire) {
+            this.wire = wire;
+        }
+    }
+
+    /** The source to build from, the pin it stands for, and why it was chosen. */
+    record Chosen(KernelSource source, KernelSource pinned, Choice choice) {
+    }
+
     /**
-     * The source to build from: the pin, or the override with the SHA-256 apt's signed index
-     * gives for it. Needs no network.
+     * The override with the SHA-256 apt's signed index gives for it (with {@code mayRefresh},
+     * refreshing the package lists once when it is missing), or the pin without asking apt: whether the pin is still served is
+     * decided by {@link #choose} only when a kernel is really built.
      */
-    KernelSource resolve(KernelSource pinned) {
+    Chosen resolve(KernelSource pinned, boolean mayRefresh, Progress progress) {
         if (versionOverride.isEmpty() || versionOverride.get().equals(pinned.version())) {
-            return pinned;
+            return new Chosen(pinned, pinned, versionOverride.isEmpty() ? Choice.PIN : Choice.OVERRIDE);
         }
         String version = versionOverride.get();
-        Map<String, String> stanza = show(pinned.packageName(), version);
-        String sha = stanza.get("SHA256");
-        if (sha == null || !Hashes.isSha256(sha)) {
+        String sha = sha256Of(pinned.packageName(), version);
+        if (sha == null && mayRefresh && tools.refreshPackageLists(pinned.packageName() + " " + version
+                + " is not in the package lists", progress.listener())) {
+            sha = sha256Of(pinned.packageName(), version);
+        }
+        if (sha == null) {
             List<String> served = servedVersions(pinned.packageName());
             throw new PyroException(PyroException.Kind.BUILD_FAILED, RuntimeSettings.KERNEL_SOURCE_VERSION + "="
                     + version + " but the apt mirrors do not serve " + pinned.packageName() + " " + version
                     + " (served: " + describe(served) + "); set it to one of the served versions");
         }
-        return pinned.withVersion(version, sha);
+        return new Chosen(pinned.withVersion(version, sha), pinned, Choice.OVERRIDE);
+    }
+
+    /**
+     * What to build when nothing is built yet: the pin while the mirrors serve it, else the
+     * newest served version of the same package that is newer than the pin (Debian's security
+     * archive drops superseded builds within weeks). Stale package lists are refreshed once first.
+     */
+    Chosen choose(KernelSource pinned, Progress progress) {
+        List<String> served = servedVersions(pinned.packageName());
+        if (!served.contains(pinned.version()) && tools.refreshPackageLists("the pinned " + pinned.packageName()
+                + " " + pinned.version() + " is not in the package lists", progress.listener())) {
+            served = servedVersions(pinned.packageName());
+        }
+        if (served.contains(pinned.version())) {
+            return new Chosen(pinned, pinned, Choice.PIN);
+        }
+        Optional<String> newer = served.stream()
+                .filter(v -> AptMetadata.compareVersions(v, pinned.version()) > 0)
+                .max(AptMetadata::compareVersions);
+        String sha = newer.map(v -> sha256Of(pinned.packageName(), v)).orElse(null);
+        if (sha == null) {
+            String fix = served.isEmpty()
+                    ? "add the Debian security mirror (bookworm-security) to /etc/apt/sources.list.d and run"
+                            + " apt-get update"
+                    : "run apt-get update (the package lists may be old), or set "
+                            + RuntimeSettings.KERNEL_SOURCE_VERSION + "=" + served.get(0)
+                            + " to build with a served version";
+            throw new PyroException(PyroException.Kind.BUILD_FAILED, pinned.packageName() + " " + pinned.version()
+                    + " (pinned in kernel/source.json) is not served by the apt mirrors, nor any newer version"
+                    + " (served: " + describe(served) + "); " + fix);
+        }
+        KernelSource fallback = pinned.withVersion(newer.get(), sha);
+        progress.step(pinned.packageName() + " " + pinned.version() + " (pinned in kernel/source.json) is no"
+                + " longer served by the apt mirrors; building from the newest served version, " + newer.get());
+        return new Chosen(fallback, pinned, Choice.FALLBACK);
+    }
+
+    /** The SHA-256 apt's signed index gives for {@code pkg=version}, or null when apt does not serve it. */
+    private String sha256Of(String pkg, String version) {
+        String sha = show(pkg, version).get("SHA256");
+        return sha != null && Hashes.isSha256(sha) ? sha : null;
     }
 
     /** The verified .deb of {@code source}, downloading it first when it is not cached. */
@@ -72,7 +137,18 @@ final class KernelSourceFetcher {
         requireServed(source);
         Path staging = Trees.newStagingDir(sourcesDir, ".download-");
         try {
-            Path downloaded = download(source, staging, progress);
+            Path downloaded;
+            try {
+                downloaded = download(source, staging, progress);
+            } catch (PyroException e) {
+                // Lists a day old can still name a .deb the mirror has replaced: refresh once, retry.
+                if (!tools.refreshPackageLists("apt-get download " + source.packageName() + "=" + source.version()
+                        + " failed", progress.listener())) {
+                    throw e;
+                }
+                requireServed(source);
+                downloaded = download(source, staging, progress);
+            }
             progress.step("verifying the sha256 of " + downloaded.getFileName());
             String actual = Hashes.sha256(downloaded);
             if (!actual.equals(source.sha256())) {
@@ -139,7 +215,7 @@ final class KernelSourceFetcher {
                 : "set " + RuntimeSettings.KERNEL_SOURCE_VERSION + "=" + served.get(0)
                         + " to build with a served version (or run apt-get update if the package lists are old)";
         String which = versionOverride.isPresent() ? "(from " + RuntimeSettings.KERNEL_SOURCE_VERSION + ")"
-                : "(pinned in kernel/source.json)";
+                : "(chosen from kernel/source.json)";
         throw new PyroException(PyroException.Kind.BUILD_FAILED, source.packageName() + " " + source.version() + " "
                 + which + " is not served by the apt mirrors (served: " + describe(served) + "); " + fix);
     }

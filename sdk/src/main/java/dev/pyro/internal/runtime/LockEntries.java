@@ -13,7 +13,9 @@ final class LockEntries {
         KernelInfo info = kernel.info();
         return new RuntimeLock.Kernel(info.key(), kernel.dir().toString(), info.release(), info.source().packageName(),
                 info.source().version(), info.source().sha256(), info.fragmentSha256(), info.configSha256(),
-                info.file(KernelInfo.BZIMAGE).sha256(), info.file(KernelInfo.VMLINUX).sha256(), false);
+                info.file(KernelInfo.BZIMAGE).sha256(), info.file(KernelInfo.VMLINUX).sha256(), false,
+                info.pinned() == null ? null : info.pinned().version(),
+                info.pinned() == null ? null : info.pinned().sha256(), info.sourceChoice());
     }
 
     static RuntimeLock.Agent agent(AgentArtifact agent) {

@@ -170,7 +170,7 @@ final class RuntimeInspector {
         Optional<KernelArtifact> installed = kernels.installed(desired.key().id());
         if (installed.isPresent()) {
             KernelArtifact k = installed.get();
-            String version = k.release() + " (" + k.info().source().packageName() + " " + k.info().source().version() + ")";
+            String version = k.release() + " (" + k.info().describeSource() + ")";
             return readyOnly(checked(id, version, k.info().file(KernelInfo.BZIMAGE).sha256(), k.bzImage(),
                     k.dir(), k.info(), full, progress), k);
         }

@@ -59,12 +59,19 @@ public record RuntimeLock(
     /**
      * The installed kernel.
      *
+     * @param sourceVersion the version of the source .deb it was built from (what was used)
+     * @param sourceSha256 the SHA-256 of that .deb
      * @param placeholder true for an entry that is not a real built artifact (never written by
      *     pyro's builders; any such entry keeps every capability false)
+     * @param pinnedVersion the version pinned in kernel/source.json at build time
+     * @param pinnedSha256 the SHA-256 of the pinned .deb
+     * @param sourceChoice {@code pin}, {@code fallback} (the pin was no longer served, so the newest
+     *     served version of the package was used) or {@code override} ({@code PYRO_KERNEL_SOURCE_VERSION})
      */
     public record Kernel(String key, String path, String release, String sourcePackage, String sourceVersion,
             String sourceSha256, String fragmentSha256, String configSha256, String bzimageSha256,
-            String vmlinuxSha256, boolean placeholder) {
+            String vmlinuxSha256, boolean placeholder, String pinnedVersion, String pinnedSha256,
+            String sourceChoice) {
     }
 
     /** The installed agent. */

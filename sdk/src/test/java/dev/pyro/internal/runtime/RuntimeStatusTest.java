@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pyro.ProgressListener;
 import dev.pyro.PyroException;
+import dev.pyro.internal.host.AptLists;
 import dev.pyro.internal.host.HostTools;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class RuntimeStatusTest {
         recipes = Recipes.fromDirectory(recipesDir);
         paths = new RuntimePaths(dir.resolve("cache"), dir.resolve("home"));
         runtime = new RuntimeBuilder(paths, RuntimeSettings.defaults(), recipes,
-                HostTools.fromEnvironment(System.getenv(), paths.logsDir()));
+                HostTools.fromEnvironment(System.getenv(), paths.logsDir(), paths.aptListsStamp()));
     }
 
     @Test
@@ -220,12 +221,45 @@ class RuntimeStatusTest {
 
     private static RuntimeLock.Kernel placeholder(RuntimeLock.Kernel k) {
         return new RuntimeLock.Kernel(k.key(), k.path(), k.release(), k.sourcePackage(), k.sourceVersion(),
-                k.sourceSha256(), k.fragmentSha256(), k.configSha256(), k.bzimageSha256(), k.vmlinuxSha256(), true);
+                k.sourceSha256(), k.fragmentSha256(), k.configSha256(), k.bzimageSha256(), k.vmlinuxSha256(), true,
+                k.pinnedVersion(), k.pinnedSha256(), k.sourceChoice());
+    }
+
+    @Test
+    void aKernelBuiltFromAFallbackForThePinIsFoundWithoutAptAndTheLockSaysWhatWasPinnedAndUsed() throws Exception {
+        KernelSource pin = recipes.kernelSource();
+        KernelSource newer = pin.withVersion("6.1.999-1", Hashes.sha256("newer .deb"));
+        installKernel(newer, pin, "fallback");
+        installImage(installAgent("agent-v1"));
+        // No apt on this builder's path: finding the fallback must not need it.
+        RuntimeBuilder offline = new RuntimeBuilder(paths, RuntimeSettings.defaults(), recipes, new HostTools(
+                List.of(Files.createDirectories(dir.resolve("empty-bin"))), false, false, paths.logsDir(),
+                AptLists.host(paths.aptListsStamp())));
+        RuntimeStatus status = offline.status(false, ProgressListener.NONE);
+        assertThat(status.component("kernel")).get().satisfies(k -> {
+            assertThat(k.state()).isEqualTo(ComponentState.READY);
+            assertThat(k.version()).isEqualTo("6.1.192-pyro (linux-source-6.1 6.1.999-1; the pin " + pin.version()
+                    + " is no longer served)");
+        });
+        assertThat(offline.resolve(ENV, ProgressListener.NONE).bzImage()).hasContent("bzImage");
+        RuntimeLock.Kernel locked = offline.lockStore().read().kernel();
+        assertThat(locked.sourceVersion()).isEqualTo("6.1.999-1");
+        assertThat(locked.sourceSha256()).isEqualTo(Hashes.sha256("newer .deb"));
+        assertThat(locked.pinnedVersion()).isEqualTo(pin.version());
+        assertThat(locked.pinnedSha256()).isEqualTo(pin.sha256());
+        assertThat(locked.sourceChoice()).isEqualTo("fallback");
+        assertThat(Files.readString(paths.lockFile())).contains("\"pinned_version\" : \"" + pin.version() + "\"",
+                "\"source_choice\" : \"fallback\"");
     }
 
     /** Installs a kernel, an agent and an image the way the builders lay them out. */
     private void install(String agentBytes) throws Exception {
-        KernelSource source = recipes.kernelSource();
+        installKernel(recipes.kernelSource(), recipes.kernelSource(), "pin");
+        AgentArtifact agent = installAgent(agentBytes);
+        installImage(agent);
+    }
+
+    private void installKernel(KernelSource source, KernelSource pin, String choice) throws Exception {
         KernelFragment fragment = recipes.kernelFragment();
         CacheKey kernelKey = KernelBuilder.key(source, fragment);
         Path kdir = Files.createDirectories(paths.kernelsDir().resolve(kernelKey.id()));
@@ -235,11 +269,9 @@ class RuntimeStatusTest {
         List<InstalledFile> kfiles = List.of(InstalledFile.record(kdir, "bzImage"),
                 InstalledFile.record(kdir, "vmlinux"), InstalledFile.record(kdir, "config"));
         KernelInfo kinfo = new KernelInfo(1, kernelKey.id(), kernelKey.canonical(), "6.1.192-pyro", source,
-                fragment.sha256(), kfiles.get(2).sha256(), kfiles, "2026-01-01T00:00:00Z", 1, 1, "gcc", 1);
+                fragment.sha256(), kfiles.get(2).sha256(), kfiles, "2026-01-01T00:00:00Z", 1, 1, "gcc", 1, pin, choice);
         Files.write(kdir.resolve(KernelInfo.FILE), Json.bytes(kinfo));
         runtime.lockStore().update(l -> l.withKernel(LockEntries.kernel(new KernelArtifact(kdir, kinfo))));
-        AgentArtifact agent = installAgent(agentBytes);
-        installImage(agent);
     }
 
     private AgentArtifact installAgent(String bytes) throws Exception {
