@@ -83,7 +83,7 @@ final class BaseTreeBuilder {
         }
         Instant started = Instant.now();
         Path baseDir = paths.baseTreesDir(recipe.directory());
-        Path work = Trees.newStagingDir(paths.buildDir(), "rootfs-" + recipe.directory() + "-base-");
+        Path work = Trees.newStagingDir(paths.buildDir(), RootfsBuilder.workPrefix(recipe) + "base-");
         Path staging = null;
         BuildLog log = new BuildLog(paths.logsDir().resolve("base-" + recipe.directory() + "-" + key.id() + "-"
                 + started.truncatedTo(ChronoUnit.SECONDS).toString().replace(':', '-') + ".log"));

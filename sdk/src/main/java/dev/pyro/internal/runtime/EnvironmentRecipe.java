@@ -96,6 +96,8 @@ public record EnvironmentRecipe(
      */
     static EnvironmentRecipe of(String directory, JsonForm file, String packagesText) {
         String where = "environments/" + directory + "/environment.json: ";
+        // Cache and work directories are named after it (RootfsBuilder.workPrefix).
+        require(TOKEN.matcher(directory).matches(), where + "the directory name must match " + TOKEN.pattern());
         require(file.name() != null && NAME.matcher(file.name()).matches(), where + "bad name " + file.name());
         require(file.description() != null && !file.description().isBlank() && !file.description().contains("\n"),
                 where + "description must be one non-empty line");

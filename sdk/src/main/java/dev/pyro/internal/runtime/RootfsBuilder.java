@@ -85,11 +85,21 @@ final class RootfsBuilder {
                 progress.step(recipe.name() + " image was just built by another pyro build; reusing it");
                 return existing.get();
             }
-            Trees.deleteChildren(paths.buildDir(), "rootfs-" + recipe.directory() + "-");
+            Trees.deleteChildren(paths.buildDir(), workPrefix(recipe));
             Trees.deleteChildren(paths.environmentDir(recipe.directory()), ".");
             Trees.deleteChildren(paths.baseTreesDir(recipe.directory()), ".");
             return buildLocked(recipe, agent, key, force, progress);
         }
+    }
+
+    /**
+     * The prefix of this environment's work trees under {@code build/}. The separator cannot occur in
+     * a recipe directory's name, so no environment's clean-up matches another's trees: with
+     * {@code "rootfs-" + dir + "-"}, building debian:12-base deleted the tree debian:12 was
+     * bootstrapping at that moment ({@code rootfs-debian-12-base-...}).
+     */
+    static String workPrefix(EnvironmentRecipe recipe) {
+        return "rootfs@" + recipe.directory() + "@";
     }
 
     private Optional<RootfsArtifact> intact(EnvironmentRecipe recipe, String keyId) {
@@ -103,7 +113,7 @@ final class RootfsBuilder {
         BaseTreeInfo base = bases.ensure(recipe, force, progress);
 
         Instant started = Instant.now();
-        Path work = Trees.newStagingDir(paths.buildDir(), "rootfs-" + recipe.directory() + "-image-");
+        Path work = Trees.newStagingDir(paths.buildDir(), workPrefix(recipe) + "image-");
         Path staging = null;
         BuildLog log = new BuildLog(paths.logsDir().resolve("rootfs-" + recipe.directory() + "-" + key.id() + "-"
                 + started.truncatedTo(ChronoUnit.SECONDS).toString().replace(':', '-') + ".log"));

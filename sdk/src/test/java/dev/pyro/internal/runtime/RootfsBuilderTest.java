@@ -36,4 +36,20 @@ class RootfsBuilderTest {
                 });
         assertThat(paths.buildDir()).doesNotExist();
     }
+
+    @Test
+    void noEnvironmentsWorkTreePrefixMatchesAnothersTrees() {
+        Recipes recipes = Recipes.fromClasspath();
+        List<EnvironmentRecipe> all = recipes.environments();
+        for (EnvironmentRecipe a : all) {
+            for (EnvironmentRecipe b : all) {
+                if (a != b) {
+                    // What b's base and image work trees are called must not start with a's clean-up prefix.
+                    assertThat(RootfsBuilder.workPrefix(b) + "base-x").doesNotStartWith(RootfsBuilder.workPrefix(a));
+                    assertThat(RootfsBuilder.workPrefix(b) + "image-x").doesNotStartWith(RootfsBuilder.workPrefix(a));
+                }
+            }
+        }
+        assertThat(all).extracting(EnvironmentRecipe::directory).contains("debian-12", "debian-12-base");
+    }
 }
