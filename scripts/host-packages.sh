@@ -23,7 +23,7 @@ _hp_stamp() {
 # newest Release file); a large number when there are none.
 _hp_lists_age() {
     local newest=0 t f
-    for f in /var/lib/apt/lists/*Release "$(_hp_stamp)"; do
+    for f in "${HOST_PACKAGES_LISTS_DIR:-/var/lib/apt/lists}"/*Release "$(_hp_stamp)"; do
         [ -e "$f" ] || continue
         t=$(stat -c %Y "$f" 2>/dev/null || echo 0)
         [ "$t" -gt "$newest" ] && newest=$t
@@ -36,7 +36,10 @@ _hp_installed() {
 }
 
 _hp_known() {
-    apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [^(]'
+    # Not `apt-cache policy | grep -q`: under pipefail, grep's early exit makes that fail.
+    local policy
+    policy=$(apt-cache policy "$1" 2>/dev/null) || return 1
+    [[ $policy == *"Candidate: "* && $policy != *"Candidate: (none)"* ]]
 }
 
 _hp_update() {
