@@ -159,7 +159,7 @@ final class NodeHarness {
     }
 
     static List<String> names(Profile p) {
-        return ToolCatalog.forProfile(p, List.of()).stream().map(PyroTool::name).toList();
+        return ToolCatalog.forProfile(p, List.of(), dev.pyro.HostAccess.unrestricted()).stream().map(PyroTool::name).toList();
     }
 
     /** Pids of QEMU processes whose command line mentions {@code marker} (a test's PYRO_HOME). */

@@ -29,7 +29,7 @@ class ToolCatalogTest {
         assertThat(names(Profile.WORKSPACE_CORE)).containsExactly("vm_run", "workspace_create", "workspace_exec",
                 "workspace_sync_push", "workspace_export", "workspace_status", "workspace_logs", "workspace_delete");
         assertThat(names(Profile.WORKSPACE_FULL)).containsExactlyElementsOf(ToolNames.ALL);
-        for (PyroTool t : ToolCatalog.all(ENVS)) {
+        for (PyroTool t : ToolCatalog.all(ENVS, dev.pyro.HostAccess.unrestricted())) {
             assertThat(ToolNames.ALL).contains(t.name());
             assertThat(t.definition().name()).isEqualTo(t.name());
         }
@@ -37,7 +37,7 @@ class ToolCatalogTest {
 
     @Test
     void schemasAreValidAndWrittenForAModel() {
-        for (PyroTool t : ToolCatalog.all(ENVS)) {
+        for (PyroTool t : ToolCatalog.all(ENVS, dev.pyro.HostAccess.unrestricted())) {
             McpSchema.Tool served = ToolDispatcher.served(t.definition());
             validator.assertConforms(t.name() + " input", served.inputSchema());
             validator.assertConforms(t.name() + " output", served.outputSchema());
@@ -53,7 +53,7 @@ class ToolCatalogTest {
 
     @Test
     void vmRunSchemaNamesTheDefaultsAndTheEnvironments() {
-        Map<String, Object> input = new dev.pyro.mcp.tools.VmRunTool(ENVS).definition().inputSchema();
+        Map<String, Object> input = new dev.pyro.mcp.tools.VmRunTool(ENVS, dev.pyro.HostAccess.unrestricted()).definition().inputSchema();
         assertThat(input.get("required")).isEqualTo(List.of("environment", "command"));
         assertThat(input.toString()).contains("debian:12 (the default): Debian 12 with Git and curl; debian:12-base: minimal",
                 "default=30", "default=600", "default=1024", "sh -lc");
@@ -61,7 +61,7 @@ class ToolCatalogTest {
 
     @Test
     void runResultsAndErrorsBothMatchTheServedOutputSchema() {
-        McpSchema.Tool served = ToolDispatcher.served(new dev.pyro.mcp.tools.VmRunTool(ENVS).definition());
+        McpSchema.Tool served = ToolDispatcher.served(new dev.pyro.mcp.tools.VmRunTool(ENVS, dev.pyro.HostAccess.unrestricted()).definition());
         RunResult r = new RunResult("debian:12-base", "qemu", Accel.TCG, ExecutionMode.GUEST_VIRTIO_SERIAL, 0,
                 "6.1.192-pyro\n".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xff}, false, false, false,
                 1500, new Timings(1100, 200, 200), "abcd1234", "6.1.192-pyro", Optional.empty());
@@ -89,6 +89,6 @@ class ToolCatalogTest {
     }
 
     private static List<String> names(Profile p) {
-        return ToolCatalog.forProfile(p, ENVS).stream().map(PyroTool::name).toList();
+        return ToolCatalog.forProfile(p, ENVS, dev.pyro.HostAccess.unrestricted()).stream().map(PyroTool::name).toList();
     }
 }
