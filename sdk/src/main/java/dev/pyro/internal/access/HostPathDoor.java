@@ -55,7 +55,7 @@ public final class HostPathDoor {
         if (!access.isConfined()) {
             return abs;
         }
-        Path real = walk(abs, noun, "nothing was read", () -> new PyroException(PyroException.Kind.NOT_FOUND,
+        Path real = walk(abs, abs, noun, "nothing was read", () -> new PyroException(PyroException.Kind.NOT_FOUND,
                 noun + " " + abs + " does not exist; name an existing path under " + rootList()));
         if (!inside(real)) {
             throw outside(abs, noun, "nothing was read");
@@ -82,7 +82,7 @@ public final class HostPathDoor {
         if (parent == null || name == null) {
             throw outside(abs, noun, "nothing was written");
         }
-        Path realParent = walk(parent, noun, "nothing was written", () -> PyroException.invalidArgument(
+        Path realParent = walk(parent, abs, noun, "nothing was written", () -> PyroException.invalidArgument(
                 "the directory of " + noun + " " + abs + " does not exist; create it first or choose another " + noun));
         if (!inside(realParent)) {
             throw outside(abs, noun, "nothing was written");
@@ -101,8 +101,11 @@ public final class HostPathDoor {
     /**
      * Resolves {@code target} (absolute, lexically normal) component by component within the
      * allowed area; returns its real path.
+     *
+     * @param shown the path the caller named, for messages
      */
-    private Path walk(Path target, String noun, String consequence, java.util.function.Supplier<PyroException> missing) {
+    private Path walk(Path target, Path shown, String noun, String consequence,
+            java.util.function.Supplier<PyroException> missing) {
         Deque<String> todo = new ArrayDeque<>();
         for (Path c : target) {
             todo.addLast(c.toString());
@@ -118,7 +121,7 @@ public final class HostPathDoor {
             if (c.equals("..")) {
                 cur = cur.getParent() == null ? cur : cur.getParent();
                 if (!inArea(cur)) {
-                    throw leaves(target, lastLink, noun, consequence);
+                    throw leaves(shown, lastLink, noun, consequence);
                 }
                 continue;
             }
@@ -130,13 +133,13 @@ public final class HostPathDoor {
                 throw missing.get();
             } catch (AccessDeniedException e) {
                 throw PyroException.invalidArgument("cannot look up " + next + " (permission denied) while resolving "
-                        + noun + " " + target + "; " + consequence);
+                        + noun + " " + shown + "; " + consequence);
             } catch (IOException e) {
                 throw missing.get(); // ENOTDIR and the like: the path does not name anything
             }
             if (a.isSymbolicLink()) {
                 if (++links > MAX_LINKS) {
-                    throw PyroException.invalidArgument(noun + " " + target + " goes through more than " + MAX_LINKS
+                    throw PyroException.invalidArgument(noun + " " + shown + " goes through more than " + MAX_LINKS
                             + " symlinks; " + consequence);
                 }
                 Path linkTarget;
@@ -159,7 +162,7 @@ public final class HostPathDoor {
                 continue;
             }
             if (!inArea(next)) {
-                throw leaves(target, lastLink, noun, consequence);
+                throw leaves(shown, lastLink, noun, consequence);
             }
             if (!todo.isEmpty() && !a.isDirectory()) {
                 throw missing.get();
