@@ -2,6 +2,7 @@ package dev.pyro.mcp;
 
 import dev.pyro.HostAccess;
 import dev.pyro.Pyro;
+import dev.pyro.PyroException;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -78,19 +79,52 @@ public final class McpServe {
     /**
      * What tool calls may reach on the host: paths under the directory the server was started in
      * (the project) and each {@code --allow-path}; host-compat only with {@code --allow-host-compat}.
+     * A start directory that would open too much (the file system root, the home directory or
+     * one above it: {@code ~/.ssh} and the like) is not taken as the project: then the first
+     * {@code --allow-path} is, and without one the server refuses to start.
      *
-     * @throws dev.pyro.PyroException INVALID_ARGUMENT for an allowed path that is not a directory
+     * @param start the directory the server was started in
+     * @param home the user's home directory
+     * @throws PyroException INVALID_ARGUMENT for an allowed path that is not a directory, or a
+     *     start directory that is too broad without {@code --allow-path}
      */
-    public static HostAccess hostAccess(Options options, Path project) {
+    public static HostAccess hostAccess(Options options, Path start, Path home) {
+        Path project = start;
+        List<Path> more = options.allowPaths();
+        if (tooBroad(start, home)) {
+            if (more.isEmpty()) {
+                throw PyroException.invalidArgument("pyro mcp serve was started in " + start + ", which would let its"
+                        + " tools read and write " + (start.getParent() == null ? "anywhere on this host"
+                        : "the whole home directory (~/.ssh included)") + "; start it in the project directory, or"
+                        + " name the directories the tools may use with --allow-path DIR");
+            }
+            project = start.resolve(more.get(0));
+            more = more.subList(1, more.size());
+        }
         HostAccess.Builder b = HostAccess.confined(project).allowHostCompat(options.allowHostCompat());
-        options.allowPaths().forEach(b::allowPath);
+        for (Path p : more) {
+            b.allowPath(start.resolve(p));
+        }
         return b.build();
+    }
+
+    private static boolean tooBroad(Path start, Path home) {
+        Path s = real(start);
+        return s.getParent() == null || real(home).startsWith(s);
+    }
+
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (java.io.IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
     }
 
     /** Serves until done; returns the process exit code (0 when the client went away normally). */
     public static int run(Options options) throws Exception {
         StderrLogging.configure(System.getenv("PYRO_DEBUG") != null);
-        HostAccess access = hostAccess(options, Path.of("").toAbsolutePath());
+        HostAccess access = hostAccess(options, Path.of("").toAbsolutePath(), Path.of(System.getProperty("user.home")));
         OutputStream stdout = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024);
         StderrLogging.takeStdout();
         Pyro pyro = Pyro.builder().progress(new ProgressRouter()).hostAccess(access).build();
