@@ -83,6 +83,49 @@ class ToolCatalogTest {
                 .isEqualTo("{\"error\":{\"kind\":\"vm_failed\",\"message\":\"boot failed; see log\"}}");
     }
 
+    @Test
+    void aHostCompatResultSaysSoInEveryForm() {
+        McpSchema.Tool served = ToolDispatcher.served(new dev.pyro.mcp.tools.VmRunTool(ENVS,
+                dev.pyro.HostAccess.unrestricted()).definition());
+        RunResult r = new RunResult("debian:12-base", "host_compat", Accel.NONE, ExecutionMode.HOST_COMPAT, 0,
+                new byte[0], new byte[0], false, false, false, 10, new Timings(0, 10, 0), "", "",
+                Optional.of("ran on the host WITHOUT isolation (host-compat): asked"));
+        Map<String, Object> json = JsonViews.run(r);
+        assertValid(served, json);
+        McpSchema.CallToolResult result = ToolResults.success(json);
+        assertThat(result.content()).hasSize(2);
+        String text = ((McpSchema.TextContent) result.content().get(0)).text();
+        JsonMapper mapper = JsonMapper.builder().build();
+        assertThat(text).isEqualTo(mapper.writeValueAsString(result.structuredContent()));
+        assertThat(((McpSchema.TextContent) result.content().get(1)).text()).startsWith("WARNING: this ran on the host"
+                + " WITHOUT isolation");
+        assertThat(ToolResults.success(JsonViews.run(new RunResult("debian:12-base", "qemu", Accel.TCG,
+                ExecutionMode.GUEST_VIRTIO_SERIAL, 0, new byte[0], new byte[0], false, false, false, 10,
+                new Timings(0, 10, 0), "a", "k", Optional.empty()))).content()).hasSize(1);
+
+        McpSchema.Tool exec = ToolCatalog.all(ENVS, dev.pyro.HostAccess.unrestricted()).stream()
+                .filter(t -> t.name().equals(ToolNames.WORKSPACE_EXEC)).findFirst().orElseThrow().definition();
+        Map<String, Object> command = JsonViews.command(new dev.pyro.CommandResult("abcd1234", 1, List.of("true"),
+                "/workspace", 0, new byte[0], new byte[0], false, false, false, 5, ExecutionMode.HOST_COMPAT),
+                "workspace_id");
+        assertThat(command).containsEntry("note", "runs on the host WITHOUT isolation (host-compat)");
+        assertValid(ToolDispatcher.served(exec), command);
+    }
+
+    @Test
+    void refusalsSayWhoOpensTheDoor() {
+        McpSchema.CallToolResult compat = ToolResults.error(new dev.pyro.HostAccessDeniedException(
+                dev.pyro.HostAccess.Door.HOST_EXECUTION, "allow_host_compat is refused", List.of()));
+        assertThat(compat.structuredContent()).isEqualTo(Map.of("error", Map.of("kind", "not_permitted",
+                "message", "allow_host_compat is refused; only the operator can enable host-compat, by starting the"
+                        + " server with: pyro mcp serve --allow-host-compat (no tool argument can)",
+                "argument", "allow_host_compat")));
+        McpSchema.CallToolResult path = ToolResults.error(new dev.pyro.HostAccessDeniedException(
+                dev.pyro.HostAccess.Door.HOST_PATHS, "output path /etc/x is outside the allowed roots (/p)", List.of()));
+        assertThat(((McpSchema.TextContent) path.content().get(0)).text()).contains("not_permitted",
+                "ask the operator to start the server with --allow-path DIR");
+    }
+
     private void assertValid(McpSchema.Tool tool, Object content) {
         JsonSchemaValidator.ValidationResponse v = validator.validate(tool.outputSchema(), content);
         assertThat(v.valid()).as(String.valueOf(v.errorMessage())).isTrue();
