@@ -17,11 +17,22 @@ const home = need("PYRO_HOME");
 const expectedTools = JSON.parse(need("PYRO_EXPECTED_TOOLS"));
 const serverLog = fs.createWriteStream(process.env.PYRO_SERVER_STDERR ?? "/dev/null", { flags: "a" });
 
-async function connect(profileArgs) {
+// The directory the servers start in: the project whose files the tools may read and write (the
+// only allowed root), as a chat host starts `pyro mcp serve` in the user's project. `outside` is
+// beside it and must stay out of reach.
+const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pyro-mcp-ws-")));
+const project = path.join(tmp, "project");
+const outside = path.join(tmp, "outside");
+fs.mkdirSync(project);
+fs.mkdirSync(outside);
+fs.writeFileSync(path.join(outside, "secret.txt"), "not for the guest\n");
+
+async function connect(profileArgs, extraEnv = {}) {
   const transport = new StdioClientTransport({
     command: launcher,
     args: ["mcp", "serve", ...profileArgs],
-    env: { ...process.env, PYRO_HOME: home },
+    env: { ...process.env, PYRO_HOME: home, ...extraEnv },
+    cwd: project,
     stderr: "pipe",
   });
   transport.stderr.pipe(serverLog, { end: false });
@@ -114,15 +125,66 @@ await check("tool error: misspelt argument", () =>
 
 await check("cancel a running vm_run (sleep 60)", () => cancelCheck(client, home));
 
+// 3b. The host-execution door: allow_host_compat is the operator's decision (--allow-host-compat),
+// never a tool argument's. The marker is what the command would create if it ran on the host.
+const marker = path.join(tmp, "host-compat-marker");
+const touchMarker = { environment: "debian:12-base", command: `touch ${marker}`, allow_host_compat: true };
+const FALLBACK_KINDS = ["host_setup", "runtime_not_ready", "build_failed", "vm_failed"];
+function refusedHostCompat(r) {
+  assert(r.isError === true, `expected a tool error: ${JSON.stringify(r)}`);
+  const e = bothForms(r).error;
+  assert(e.kind === "not_permitted" && e.argument === "allow_host_compat", JSON.stringify(e));
+  assert(/operator/.test(e.message) && /pyro mcp serve --allow-host-compat/.test(e.message), e.message);
+  assert(!fs.existsSync(marker), `${marker} exists: a command ran on the host`);
+  return e.message;
+}
+await check("vm_run with allow_host_compat on a server without --allow-host-compat: refused, nothing runs on the host",
+  async () => refusedHostCompat(await client.callTool({ name: "vm_run", arguments: touchMarker }, undefined, LONG)));
+
+// Where no VM can start (QEMU missing), which is when host-compat would stand in for the guest.
+const noVm = { PYRO_QEMU: path.join(tmp, "no-such-qemu-system-x86_64"), PYRO_NO_AUTO_INSTALL: "1" };
+await check("no VM can start: allow_host_compat still refused; only --allow-host-compat runs on the host, and says so",
+  async () => {
+    const { client: broken, transport: bt } = await connect([], noVm);
+    let refusal;
+    try {
+      const plain = await broken.callTool({ name: "vm_run", arguments: { environment: "debian:12-base", command: "true" } },
+        undefined, LONG);
+      assert(plain.isError === true && FALLBACK_KINDS.includes(bothForms(plain).error.kind),
+        `the VM should fail to start here: ${JSON.stringify(plain)}`);
+      refusal = refusedHostCompat(await broken.callTool({ name: "vm_run", arguments: touchMarker }, undefined, LONG));
+      refusedHostCompat(await broken.callTool({ name: "workspace_create", arguments: { environment: "debian:12-base",
+        allow_host_compat: true } }, undefined, LONG));
+    } finally {
+      await bt.close();
+    }
+    // The control: the same setup with the operator's flag does fall back to the host, so the
+    // refusals above were the door and not a broken test setup.
+    const { client: allowed, transport: at } = await connect(["--allow-host-compat"], noVm);
+    try {
+      const r = await allowed.callTool({ name: "vm_run", arguments: touchMarker }, undefined, LONG);
+      const s = bothForms(r);
+      assert(r.isError !== true && s.exit_code === 0, JSON.stringify(r));
+      assert(s.execution_mode === "host_compat" && s.engine === "host_compat" && /WITHOUT isolation/.test(s.note),
+        JSON.stringify(s));
+      const texts = r.content.filter((c) => c.type === "text").map((c) => c.text);
+      assert(texts.some((t) => /^WARNING: .*WITHOUT isolation/.test(t)), `no warning in the text: ${JSON.stringify(texts)}`);
+      assert(fs.existsSync(marker), "the allowed host-compat run did not create the marker");
+      return { refusal, allowed_note: s.note };
+    } finally {
+      await at.close();
+      fs.rmSync(marker, { force: true });
+    }
+  });
+
 // 4b. The workspace loop with the default profile: seed from a host directory, exec, sync, export,
 // logs, a cancelled exec, delete. Workspaces outlive the server, so the last check deletes it.
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pyro-mcp-ws-"));
-const seedDir = path.join(tmp, "seed");
+const seedDir = path.join(project, "seed");
 fs.mkdirSync(path.join(seedDir, "src", "empty"), { recursive: true });
 fs.writeFileSync(path.join(seedDir, "hello.txt"), "hello from the host\n");
 fs.writeFileSync(path.join(seedDir, "src", "grüße.sh"), "#!/bin/sh\necho run-$1\n", { mode: 0o755 });
 fs.symlinkSync("hello.txt", path.join(seedDir, "link"));
-const syncDir = path.join(tmp, "sync");
+const syncDir = path.join(project, "sync");
 fs.mkdirSync(syncDir);
 fs.writeFileSync(path.join(syncDir, "later.txt"), "pushed later\n");
 let workspaceId;
@@ -163,7 +225,7 @@ await check("workspace_sync_push then workspace_export round trip", async () => 
   const c = ok(await call("workspace_exec", { workspace_id: workspaceId, command: "cat incoming/later.txt >> out.txt" }),
     "exec 3");
   assert(c.exit_code === 0, JSON.stringify(c));
-  const out = path.join(tmp, "exported.txt");
+  const out = path.join(project, "exported.txt");
   const e = ok(await call("workspace_export", { workspace_id: workspaceId, path: "out.txt", output_path: out }), "export");
   assert(e.artifact_type === "file", JSON.stringify(e));
   const content = fs.readFileSync(out, "utf8");
@@ -173,6 +235,48 @@ await check("workspace_sync_push then workspace_export round trip", async () => 
   assert(fs.readFileSync(out, "utf8") === content, "the refused export changed the host file");
   return { exported_bytes: content.length };
 });
+
+// 4a. The host-path door: tools read and write only under the project (the server's only root).
+function notPermitted(r, what) {
+  assert(r.isError === true, `${what}: expected a tool error, got ${JSON.stringify(r)}`);
+  const e = bothForms(r).error;
+  assert(e.kind === "not_permitted" && e.message.includes(`allowed roots (${project})`) && /--allow-path/.test(e.message),
+    `${what}: ${JSON.stringify(e)}`);
+  return e.message;
+}
+const listing = (dir) => fs.readdirSync(dir).sort().join(",");
+
+await check("workspace_export outside the project, through a symlink out of it, onto a symlink: refused, nothing created",
+  async () => {
+    const before = listing(outside);
+    const exportTo = (output) => call("workspace_export", { workspace_id: workspaceId, path: "out.txt", output_path: output });
+    const direct = notPermitted(await exportTo(path.join(outside, "x.txt")), "absolute path outside");
+    notPermitted(await exportTo("../outside/y.txt"), "relative path outside");
+    notPermitted(await exportTo("/etc/cron.d/pyro-test"), "/etc/cron.d");
+    fs.symlinkSync(outside, path.join(project, "escape"));
+    const viaLink = notPermitted(await exportTo("escape/z.txt"), "through a symlink");
+    assert(viaLink.includes(`leads through the symlink ${path.join(project, "escape")}`), viaLink);
+    fs.symlinkSync(path.join(outside, "planted.txt"), path.join(project, "dangling"));
+    const onto = await exportTo("dangling");
+    assert(onto.isError === true && /already exists/.test(bothForms(onto).error.message), JSON.stringify(onto));
+    assert(listing(outside) === before, `something appeared outside the project: ${listing(outside)}`);
+    assert(!fs.existsSync("/etc/cron.d/pyro-test"), "/etc/cron.d/pyro-test was written");
+    return { direct, viaLink };
+  });
+
+await check("workspace_sync_push and a seed from outside the project: refused, nothing imported, no VM started",
+  async () => {
+    const push = notPermitted(await call("workspace_sync_push", { workspace_id: workspaceId, source_path: outside }),
+      "sync from outside");
+    notPermitted(await call("workspace_sync_push", { workspace_id: workspaceId, source_path: "escape" }), "sync via symlink");
+    notPermitted(await call("workspace_sync_push", { workspace_id: workspaceId, source_path: "~/.ssh" }), "sync ~/.ssh");
+    const qemuBefore = qemuPids(home).length;
+    const seed = notPermitted(await call("workspace_create", { environment: "debian:12-base", seed_path: outside }),
+      "seed from outside");
+    notPermitted(await call("workspace_create", { environment: "debian:12-base", seed_path: "/etc" }), "seed /etc");
+    assert(qemuPids(home).length === qemuBefore, "a refused seed started a VM");
+    return { push, seed };
+  });
 
 await check("workspace_status and workspace_logs tell the story", async () => {
   const s = ok(await call("workspace_status", { workspace_id: workspaceId }), "status");
@@ -259,7 +363,6 @@ await check("tool error: publish with network_policy egress", async () => {
   return "isError";
 });
 server.close();
-fs.rmSync(tmp, { recursive: true, force: true });
 await transport.close();
 
 // 4d. workspace-full: vm_network_info on a networked workspace with a published port.
@@ -324,4 +427,5 @@ await check("stdin closes during a run: server exits 0, the one-shot VM goes, th
 });
 
 serverLog.end();
+fs.rmSync(tmp, { recursive: true, force: true });
 process.exitCode = failed() === 0 ? 0 : 1;

@@ -12,6 +12,9 @@ import java.util.Map;
  * Each method returns plain maps and lists, ready for any JSON writer.
  */
 public final class JsonViews {
+    /** The note every host-compat machine and command carries: it never goes unsaid. */
+    static final String HOST_COMPAT_NOTE = "runs on the host WITHOUT isolation (host-compat)";
+
     private JsonViews() {
     }
 
@@ -314,7 +317,7 @@ public final class JsonViews {
         m.put("last_error", v.lastError().orElse(null));
         m.put("network", network(v.network()));
         if (v.executionMode() == ExecutionMode.HOST_COMPAT) {
-            m.put("note", "runs on the host WITHOUT isolation (host-compat)");
+            m.put("note", HOST_COMPAT_NOTE);
         }
         return m;
     }
@@ -380,6 +383,9 @@ public final class JsonViews {
         putOutput(m, r.stdout(), r.stderr(), r.stdoutTruncated(), r.stderrTruncated());
         m.put("timed_out", r.timedOut());
         m.put("duration_ms", r.durationMs());
+        if (r.executionMode() == ExecutionMode.HOST_COMPAT) {
+            m.put("note", HOST_COMPAT_NOTE);
+        }
         return m;
     }
 

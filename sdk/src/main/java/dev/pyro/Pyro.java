@@ -1,5 +1,7 @@
 package dev.pyro;
 
+import dev.pyro.internal.access.HostExecutionDoor;
+import dev.pyro.internal.access.HostPathDoor;
 import dev.pyro.internal.doctor.Doctor;
 import dev.pyro.internal.machine.MachineExec;
 import dev.pyro.internal.machine.MachineManager;
@@ -49,6 +51,8 @@ public final class Pyro implements AutoCloseable {
     private final VmLauncher launcher;
     private final OneShotRunner runner;
     private final java.util.Map<String, String> environment;
+    private final HostAccess hostAccess;
+    private final HostExecutionDoor hostExecution;
     private Vms vms;
     private Workspaces workspaces;
 
@@ -63,7 +67,9 @@ public final class Pyro implements AutoCloseable {
                 OciSettings.fromEnvironment(builder.environment, Path.of(System.getProperty("user.home"))));
         this.launcher = new VmLauncher(paths, builder.environment);
         CapabilityCheck check = new CapabilityCheck(runtime, launcher);
-        this.runner = new OneShotRunner(runtime, launcher, check, paths);
+        this.hostAccess = builder.hostAccess;
+        this.hostExecution = new HostExecutionDoor(hostAccess);
+        this.runner = new OneShotRunner(runtime, launcher, check, paths, hostExecution);
         this.environment = builder.environment;
     }
 
@@ -71,7 +77,7 @@ public final class Pyro implements AutoCloseable {
     public synchronized Vms vms() {
         if (vms == null) {
             MachineManager machines = machines();
-            vms = new Vms(machines, new MachineExec(machines), progress);
+            vms = new Vms(machines, new MachineExec(machines, hostExecution), progress);
         }
         return vms;
     }
@@ -80,7 +86,8 @@ public final class Pyro implements AutoCloseable {
     public synchronized Workspaces workspaces() {
         if (workspaces == null) {
             MachineManager machines = machines();
-            workspaces = new Workspaces(machines, new MachineExec(machines), new WorkspaceContent(machines, ImportCaps.from(environment)), progress);
+            workspaces = new Workspaces(machines, new MachineExec(machines, hostExecution),
+                    new WorkspaceContent(machines, ImportCaps.from(environment), new HostPathDoor(hostAccess)), progress);
         }
         return workspaces;
     }
@@ -274,6 +281,11 @@ public final class Pyro implements AutoCloseable {
         return runtimeStatus(false);
     }
 
+    /** What callers of this instance may reach on the host (paths, host-compat). */
+    public HostAccess hostAccess() {
+        return hostAccess;
+    }
+
     /** PYRO_HOME: state and per-VM directories. */
     public Path home() {
         return paths.homeDir();
@@ -301,8 +313,18 @@ public final class Pyro implements AutoCloseable {
         private Path cacheDir;
         private ProgressListener progress = ProgressListener.NONE;
         private Map<String, String> environment = System.getenv();
+        private HostAccess hostAccess = HostAccess.unrestricted();
 
         private Builder() {
+        }
+
+        /**
+         * What callers may reach on the host (default {@link HostAccess#unrestricted()}, for a
+         * user who types the request). A front-end acting for a model confines it.
+         */
+        public Builder hostAccess(HostAccess hostAccess) {
+            this.hostAccess = Objects.requireNonNull(hostAccess, "hostAccess");
+            return this;
         }
 
         /** State directory (default: PYRO_HOME, else ~/.local/share/pyro). */

@@ -27,6 +27,13 @@ public class PyroException extends RuntimeException {
         VM_FAILED,
         /** The operation was interrupted or cancelled. */
         CANCELLED,
+        /**
+         * The instance's {@link HostAccess} forbids it: a host path outside the allowed roots, or
+         * host-compat where its operator did not enable it. Retrying with other arguments does not
+         * help; only whoever configured the instance can open the door
+         * ({@link HostAccessDeniedException#door()}).
+         */
+        NOT_PERMITTED,
         /** A bug in pyro. */
         INTERNAL
     }

@@ -30,6 +30,9 @@ public final class Workspaces {
     /**
      * Creates and starts a workspace; with a seed path, its content becomes /workspace before
      * this returns. A rejected seed leaves no workspace behind.
+     *
+     * @throws HostAccessDeniedException when the instance's {@link HostAccess} refuses the seed
+     *     path or host-compat; nothing was created
      */
     public WorkspaceInfo create(MachineRequest request) {
         return files.createWorkspace(request, progress);
@@ -43,12 +46,19 @@ public final class Workspaces {
     /**
      * Imports a host directory or tar archive into the workspace at {@code destination} (under
      * /workspace). Atomic: on any failure the workspace is left exactly as it was.
+     *
+     * @throws HostAccessDeniedException when {@code source} is outside the instance's allowed roots
      */
     public TransferResult syncPush(String id, Path source, String destination) {
         return files.push(id, source, destination, progress);
     }
 
-    /** Copies a file or directory from the workspace to {@code output}, which must not exist yet. */
+    /**
+     * Copies a file or directory from the workspace to {@code output}, which must not exist yet:
+     * nothing on the host is replaced or followed (the output appears complete, or not at all).
+     *
+     * @throws HostAccessDeniedException when {@code output} is outside the instance's allowed roots
+     */
     public TransferResult export(String id, String path, Path output) {
         return files.export(id, path, output, progress);
     }

@@ -122,8 +122,13 @@ final class VmCommand implements Runnable {
             done();
             if (json) {
                 terminal().println(Json.write(JsonViews.command(r, "vm_id")));
-            } else if (r.timedOut()) {
-                terminal().note("command timed out after " + timeoutSeconds + " s and was killed (exit code 124)");
+            } else {
+                if (r.executionMode() == dev.pyro.ExecutionMode.HOST_COMPAT) {
+                    terminal().note("ran on the host WITHOUT isolation (host-compat VM " + r.machineId() + ")");
+                }
+                if (r.timedOut()) {
+                    terminal().note("command timed out after " + timeoutSeconds + " s and was killed (exit code 124)");
+                }
             }
             terminal().flush();
             return r.exitCode();

@@ -128,6 +128,9 @@ final class WorkspaceCommand implements Runnable {
             if (json) {
                 terminal().println(Json.write(JsonViews.command(r, "workspace_id")));
             } else {
+                if (r.executionMode() == dev.pyro.ExecutionMode.HOST_COMPAT) {
+                    terminal().note("ran on the host WITHOUT isolation (host-compat workspace " + r.machineId() + ")");
+                }
                 if (r.timedOut()) {
                     terminal().note("command timed out after " + timeoutSeconds + " s and was killed (exit code 124)");
                 }

@@ -12,7 +12,8 @@ class McpCommandTest {
     void helpListsTheFlags() {
         CliUsageTest.Outcome help = CliUsageTest.pyro("mcp", "serve", "--help");
         assertThat(help.exitCode()).isZero();
-        assertThat(help.out()).contains("--profile", "--transport", "--host", "--port", "stdout carries only the protocol");
+        assertThat(help.out()).contains("--profile", "--transport", "--host", "--port", "--allow-path",
+                "--allow-host-compat", "--token-file", "--allow-origin", "stdout carries only the protocol");
         assertThat(CliUsageTest.pyro("--help").out()).contains("mcp");
         assertThat(CliUsageTest.pyro("mcp").out()).contains("serve", "claude mcp add pyro");
     }
@@ -24,6 +25,10 @@ class McpCommandTest {
         "mcp serve --port 70000           | --port must be between 0 and 65535",
         "mcp serve --port many            | --port",
         "mcp serve extra                  | Unmatched argument",
+        "mcp serve --allow-path /no/such  | --allow-path /no/such is not an existing directory",
+        "mcp serve --transport http --allow-origin http://x/y | --allow-origin: an origin is scheme://host[:port]",
+        "mcp serve --allow-origin null    | --allow-origin: an origin is scheme://host[:port]",
+        "mcp serve --token-file /etc/hostname | --token-file is for --transport http",
     })
     void badFlagsAreOneLineAndExitCode2(String args, String expected) {
         CliUsageTest.Outcome o = CliUsageTest.pyro(args.trim().split("\\s+"));

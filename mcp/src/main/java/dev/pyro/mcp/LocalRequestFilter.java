@@ -23,20 +23,24 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * In front of the SDK's streamable HTTP servlet: refuses non-local Host/Origin with 403
- * ({@link OriginPolicy}), and passes each POSTed message through the {@link MessageTap} (call
- * keys on {@code tools/call}, {@code notifications/cancelled} answered here with 202).
+ * In front of the SDK's streamable HTTP servlet, in this order: refuses a foreign Host or Origin
+ * with 403 ({@link OriginPolicy}), a request without the bearer token with 401
+ * ({@link BearerToken}), a body over the size limit with 413 (before more than the limit is
+ * read); then passes each POSTed message through the {@link MessageTap} (call keys on
+ * {@code tools/call}, {@code notifications/cancelled} answered here with 202).
  */
 final class LocalRequestFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(LocalRequestFilter.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final OriginPolicy policy;
+    private final BearerToken token;
     private final MessageTap tap;
     private final int maxBodyBytes;
 
-    LocalRequestFilter(OriginPolicy policy, MessageTap tap, int maxBodyBytes) {
+    LocalRequestFilter(OriginPolicy policy, BearerToken token, MessageTap tap, int maxBodyBytes) {
         this.policy = policy;
+        this.token = token;
         this.tap = tap;
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -52,8 +56,20 @@ final class LocalRequestFilter implements Filter {
                     + "; pyro mcp serve only accepts clients on this machine (http://127.0.0.1:PORT/mcp)");
             return;
         }
+        if (!token.accepts(request.getHeader("Authorization"))) {
+            LOG.warn("refused {} {}: no valid bearer token", request.getMethod(), request.getRequestURI());
+            response.setHeader("WWW-Authenticate", "Bearer realm=\"pyro mcp\"");
+            reply(response, HttpServletResponse.SC_UNAUTHORIZED, "Unauthorized: send the header 'Authorization:"
+                    + " Bearer TOKEN' with the token from the file that pyro mcp serve named on its stderr");
+            return;
+        }
         if (!"POST".equals(request.getMethod())) {
             chain.doFilter(request, response);
+            return;
+        }
+        if (request.getContentLengthLong() > maxBodyBytes) {
+            reply(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
+                    "message larger than " + maxBodyBytes + " bytes");
             return;
         }
         byte[] body = readBody(request.getInputStream());

@@ -1,5 +1,6 @@
 package dev.pyro.mcp;
 
+import dev.pyro.HostAccess;
 import dev.pyro.Pyro;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpAsyncServer;
@@ -35,6 +36,18 @@ public final class PyroMcpServer implements AutoCloseable {
                     + " stdout and stderr. Each vm_run starts clean; the guest has no network.",
             "Failures are reported as tool errors whose message names the problem and the fix.");
 
+    /** The instructions, with what the tools may reach on this host. */
+    static String instructions(HostAccess access) {
+        if (!access.isConfined()) {
+            return INSTRUCTIONS;
+        }
+        return INSTRUCTIONS + "\nHost paths (seed_path, source_path, output_path) must lie under: " + String.join(", ",
+                access.roots().stream().map(java.nio.file.Path::toString).toList()) + "; relative paths resolve against "
+                + access.base() + ". Running on the host without isolation (allow_host_compat) is "
+                + (access.hostCompatAllowed() ? "allowed by the operator, only when the user explicitly asks for it."
+                        : "not enabled on this server.");
+    }
+
     private final Pyro pyro;
     private final Profile profile;
     private final List<PyroTool> tools;
@@ -51,7 +64,7 @@ public final class PyroMcpServer implements AutoCloseable {
     public PyroMcpServer(Pyro pyro, Profile profile) {
         this.pyro = pyro;
         this.profile = profile;
-        this.tools = ToolCatalog.forProfile(profile, EnvironmentChoice.of(pyro.environments()));
+        this.tools = ToolCatalog.forProfile(profile, EnvironmentChoice.of(pyro.environments()), pyro.hostAccess());
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "pyro-mcp-call-" + n.incrementAndGet());
@@ -100,7 +113,7 @@ public final class PyroMcpServer implements AutoCloseable {
                         .build())
                 .jsonMapper(McpJsonDefaults.getMapper())
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).logging().build())
-                .instructions(INSTRUCTIONS)
+                .instructions(instructions(pyro.hostAccess()))
                 // Arguments are checked by the tools themselves, with messages that name the fix.
                 .validateToolInputs(false)
                 .tools(specs)

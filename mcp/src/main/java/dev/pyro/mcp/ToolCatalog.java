@@ -1,5 +1,6 @@
 package dev.pyro.mcp;
 
+import dev.pyro.HostAccess;
 import dev.pyro.mcp.tools.LifecycleTools;
 import dev.pyro.mcp.tools.VmCreateTool;
 import dev.pyro.mcp.tools.VmExecTool;
@@ -27,24 +28,26 @@ public final class ToolCatalog {
      *
      * @param environments the SDK's catalog, quoted in schemas so that a model sees the valid
      *     values without a round trip
+     * @param access what the tools may reach on the host, quoted in the descriptions of path
+     *     arguments and of allow_host_compat
      */
-    public static List<PyroTool> all(List<EnvironmentChoice> environments) {
+    public static List<PyroTool> all(List<EnvironmentChoice> environments, HostAccess access) {
         List<PyroTool> tools = new ArrayList<>();
-        tools.add(new VmRunTool(environments));
+        tools.add(new VmRunTool(environments, access));
         tools.add(new VmListEnvironmentsTool());
-        tools.add(new VmCreateTool(environments));
+        tools.add(new VmCreateTool(environments, access));
         tools.add(new VmExecTool());
-        tools.add(new WorkspaceCreateTool(environments));
+        tools.add(new WorkspaceCreateTool(environments, access));
         tools.add(new WorkspaceExecTool());
-        tools.add(new WorkspaceSyncPushTool());
-        tools.add(new WorkspaceExportTool());
+        tools.add(new WorkspaceSyncPushTool(access));
+        tools.add(new WorkspaceExportTool(access));
         tools.addAll(LifecycleTools.all());
         return tools;
     }
 
     /** The implemented tools a profile allows, in the contract's order ({@link ToolNames#ALL}). */
-    public static List<PyroTool> forProfile(Profile profile, List<EnvironmentChoice> environments) {
-        return all(environments).stream()
+    public static List<PyroTool> forProfile(Profile profile, List<EnvironmentChoice> environments, HostAccess access) {
+        return all(environments, access).stream()
                 .filter(t -> profile.allows(t.name()))
                 .sorted(Comparator.comparingInt(t -> ToolNames.ALL.indexOf(t.name())))
                 .toList();

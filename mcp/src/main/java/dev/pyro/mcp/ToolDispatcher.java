@@ -93,6 +93,8 @@ final class ToolDispatcher {
         } catch (PyroException e) {
             if (call.cancelled()) {
                 LOG.info("{}: cancelled after {} ms ({})", tool.name(), call.elapsedMillis(), e.getMessage());
+            } else if (e.kind() == PyroException.Kind.NOT_PERMITTED) {
+                LOG.warn("{}: not permitted on this server: {}", tool.name(), e.getMessage());
             } else if (e.kind() == PyroException.Kind.INVALID_ARGUMENT || e.kind() == PyroException.Kind.NOT_FOUND) {
                 LOG.info("{}: refused: {}", tool.name(), e.getMessage());
             } else {

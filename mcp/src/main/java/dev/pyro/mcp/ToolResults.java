@@ -1,5 +1,8 @@
 package dev.pyro.mcp;
 
+import dev.pyro.ExecutionMode;
+import dev.pyro.HostAccess;
+import dev.pyro.HostAccessDeniedException;
 import dev.pyro.PyroException;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.util.LinkedHashMap;
@@ -24,7 +27,8 @@ public final class ToolResults {
     /** The shape of an error result's structured content. */
     static final Map<String, Object> ERROR_SCHEMA = Schemas.result(Schemas.properties(
             "error", Schemas.result(Schemas.properties(
-                    "kind", Schemas.string("What went wrong: invalid_argument, not_found, host_setup,"
+                    "kind", Schemas.string("What went wrong: invalid_argument, not_found, not_permitted (the"
+                            + " server's operator has not allowed it; other arguments will not help), host_setup,"
                             + " runtime_not_ready, build_failed, vm_failed, cancelled or internal."),
                     "message", Schemas.string("One line naming the problem and the fix."),
                     "argument", Schemas.string("The argument at fault, when there is one.")),
@@ -44,13 +48,26 @@ public final class ToolResults {
         return m;
     }
 
+    /**
+     * A successful result. One that ran on the host without isolation (its
+     * {@code execution_mode} is {@code host_compat}) gets a second text block saying so in
+     * words, beside the {@code note} its JSON carries in both forms: it never goes unsaid.
+     */
     public static McpSchema.CallToolResult success(Map<String, Object> json) {
+        List<McpSchema.Content> content = new java.util.ArrayList<>();
+        content.add(McpSchema.TextContent.builder(JSON.writeValueAsString(json)).build());
+        if (ExecutionMode.HOST_COMPAT.wireName().equals(json.get("execution_mode"))) {
+            content.add(McpSchema.TextContent.builder(HOST_COMPAT_WARNING).build());
+        }
         return McpSchema.CallToolResult.builder()
                 .structuredContent(json)
-                .content(List.of(McpSchema.TextContent.builder(JSON.writeValueAsString(json)).build()))
+                .content(content)
                 .isError(false)
                 .build();
     }
+
+    static final String HOST_COMPAT_WARNING = "WARNING: this ran on the host WITHOUT isolation (host-compat), not in a"
+            + " microVM: execution_mode is \"host_compat\".";
 
     /**
      * A tool error.
@@ -72,7 +89,21 @@ public final class ToolResults {
     }
 
     public static McpSchema.CallToolResult error(PyroException e) {
+        if (e instanceof HostAccessDeniedException denied) {
+            return error(kindName(e.kind()), e.getMessage() + "; " + whoOpens(denied.door()),
+                    denied.door() == HostAccess.Door.HOST_EXECUTION ? Optional.of("allow_host_compat") : Optional.empty());
+        }
         return error(kindName(e.kind()), e.getMessage(), Optional.empty());
+    }
+
+    /** Who can open a door on this server, and how: the operator who starts it, never a tool argument. */
+    static String whoOpens(HostAccess.Door door) {
+        return switch (door) {
+            case HOST_EXECUTION -> "only the operator can enable host-compat, by starting the server with: pyro mcp"
+                    + " serve --allow-host-compat (no tool argument can)";
+            case HOST_PATHS -> "use a path under an allowed root, or ask the operator to start the server with"
+                    + " --allow-path DIR for another directory";
+        };
     }
 
     public static McpSchema.CallToolResult error(ToolError e) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class LifecycleSchemasTest {
     private static final List<EnvironmentChoice> ENVS = List.of(new EnvironmentChoice("debian:12", "Debian 12", true));
     private final JsonSchemaValidator validator = McpJsonDefaults.getSchemaValidator();
-    private final Map<String, McpSchema.Tool> served = ToolCatalog.all(ENVS).stream()
+    private final Map<String, McpSchema.Tool> served = ToolCatalog.all(ENVS, dev.pyro.HostAccess.unrestricted()).stream()
             .collect(java.util.stream.Collectors.toMap(PyroTool::name, t -> ToolDispatcher.served(t.definition())));
 
     private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");

@@ -111,6 +111,40 @@ final class NodeHarness {
         }
     }
 
+    /** A process left running while a test uses it (a helper such as auth-proxy.mjs); killed on close. */
+    record Background(Process process, java.io.BufferedReader stdout) implements AutoCloseable {
+        /** The first line it prints on stdout. */
+        String firstLine(Duration timeout) throws Exception {
+            java.util.concurrent.CompletableFuture<String> line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return stdout.readLine();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            String l = line.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(l).as("first line of " + process.info().commandLine().orElse("?")).isNotNull();
+            return l;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    static Background background(List<String> command, Path dir, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        return new Background(p, new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8)));
+    }
+
     static Thread pump(InputStream in, ByteArrayOutputStream sink) {
         Thread t = new Thread(() -> {
             try (in) {
@@ -159,7 +193,7 @@ final class NodeHarness {
     }
 
     static List<String> names(Profile p) {
-        return ToolCatalog.forProfile(p, List.of()).stream().map(PyroTool::name).toList();
+        return ToolCatalog.forProfile(p, List.of(), dev.pyro.HostAccess.unrestricted()).stream().map(PyroTool::name).toList();
     }
 
     /** Pids of QEMU processes whose command line mentions {@code marker} (a test's PYRO_HOME). */

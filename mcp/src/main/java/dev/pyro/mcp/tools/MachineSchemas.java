@@ -2,6 +2,7 @@ package dev.pyro.mcp.tools;
 
 import static dev.pyro.mcp.Schemas.*;
 
+import dev.pyro.HostAccess;
 import dev.pyro.MachineRequest;
 import dev.pyro.Pyro;
 import dev.pyro.RunRequest;
@@ -66,8 +67,23 @@ final class MachineSchemas {
                 args.optionalString("network_backend", "user").orElse(null));
     }
 
+    /**
+     * {@code allow_host_compat}, described as what it is on this server: the operator decides
+     * whether it can be honoured at all ({@code --allow-host-compat}).
+     */
+    static Map<String, Object> hostCompatProperty(HostAccess access) {
+        if (!access.hostCompatAllowed()) {
+            return bool("Refused on this server: running on the host WITHOUT isolation (host-compat) is the"
+                    + " operator's decision, and this server was not started with --allow-host-compat. Leave it false.",
+                    false);
+        }
+        return bool("Only when the user explicitly accepts running WITHOUT isolation: if this host cannot run VMs,"
+                + " run directly on the host instead (the operator started this server with --allow-host-compat)."
+                + " Results then say execution_mode \"host_compat\". Default false.", false);
+    }
+
     /** The arguments of vm_create and workspace_create that size and place the machine. */
-    static Map<String, Object> createProperties(List<EnvironmentChoice> environments) {
+    static Map<String, Object> createProperties(List<EnvironmentChoice> environments, HostAccess access) {
         String known = environments.isEmpty() ? "" : " Available: " + EnvironmentChoice.describe(environments) + ".";
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("environment", string("The guest environment (root image), e.g. \"" + Pyro.DEFAULT_ENVIRONMENT + "\"."
@@ -78,8 +94,7 @@ final class MachineSchemas {
                 RunRequest.DEFAULT_MEM_MIB));
         m.put("ttl_seconds", integer("Lifetime in seconds; after it the machine is deleted by the next reap or create."
                 + " Default " + RunRequest.DEFAULT_TTL_SECONDS + ".", 1, RunRequest.DEFAULT_TTL_SECONDS));
-        m.put("allow_host_compat", bool("Only if the user asked for it: when no VM can run here, run directly on the"
-                + " host WITHOUT isolation. Results then say execution_mode \"host_compat\".", false));
+        m.put("allow_host_compat", hostCompatProperty(access));
         m.putAll(networkProperties());
         return m;
     }
@@ -201,7 +216,8 @@ final class MachineSchemas {
                 "stdout_truncated", bool("True when stdout was cut at the output limit."),
                 "stderr_truncated", bool("True when stderr was cut at the output limit."),
                 "timed_out", bool("True when the command was killed at timeout_seconds."),
-                "duration_ms", integer("How long it ran.")),
+                "duration_ms", integer("How long it ran."),
+                "note", string("Present when the command ran on the host WITHOUT isolation (host-compat).")),
                 List.of(idField, "exit_code", "stdout", "stderr", "timed_out", "duration_ms"));
     }
 

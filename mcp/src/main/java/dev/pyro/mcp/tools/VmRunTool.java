@@ -2,6 +2,7 @@ package dev.pyro.mcp.tools;
 
 import static dev.pyro.mcp.Schemas.*;
 
+import dev.pyro.HostAccess;
 import dev.pyro.JsonViews;
 import dev.pyro.RunRequest;
 import dev.pyro.Pyro;
@@ -19,12 +20,12 @@ public final class VmRunTool implements PyroTool {
     private final McpSchema.Tool definition;
 
     /** @param environments the environments to mention in the schema (the SDK's catalog) */
-    public VmRunTool(List<EnvironmentChoice> environments) {
+    public VmRunTool(List<EnvironmentChoice> environments, HostAccess access) {
         this.definition = McpSchema.Tool.builder()
                 .name(ToolNames.VM_RUN)
                 .title("Run a command in a fresh microVM")
                 .description(DESCRIPTION)
-                .inputSchema(inputSchema(environments))
+                .inputSchema(inputSchema(environments, access))
                 .outputSchema(RunResultSchema.SCHEMA)
                 .annotations(McpSchema.ToolAnnotations.builder()
                         .title("Run a command in a fresh microVM")
@@ -53,7 +54,7 @@ public final class VmRunTool implements PyroTool {
                     + " under software emulation; the very first run on a machine builds the guest runtime"
                     + " (minutes, reported as progress).");
 
-    private static Map<String, Object> inputSchema(List<EnvironmentChoice> environments) {
+    private static Map<String, Object> inputSchema(List<EnvironmentChoice> environments, HostAccess access) {
         String known = environments.isEmpty() ? "" : " Available: " + EnvironmentChoice.describe(environments) + ".";
         Map<String, Object> command = new java.util.LinkedHashMap<>();
         command.put("description", "The command. A string is a shell command line run with `sh -lc` in the guest,"
@@ -76,9 +77,7 @@ public final class VmRunTool implements PyroTool {
                 "ttl_seconds", integer("Hard lifetime of the VM in seconds, enforced by the host and by the guest;"
                         + " at least timeout_seconds. Default " + RunRequest.DEFAULT_TTL_SECONDS + ".",
                         1, RunRequest.DEFAULT_TTL_SECONDS),
-                "allow_host_compat", bool("Only when the user explicitly accepts running WITHOUT isolation: if this"
-                        + " host cannot run VMs, run the command directly on the host instead (the result then says"
-                        + " execution_mode \"host_compat\"). Default false.", false));
+                "allow_host_compat", MachineSchemas.hostCompatProperty(access));
         props.putAll(MachineSchemas.networkProperties());
         return object(props, List.of("environment", "command"));
     }

@@ -3,6 +3,7 @@ package dev.pyro.mcp.tools;
 import static dev.pyro.mcp.Schemas.*;
 import static dev.pyro.mcp.tools.MachineSchemas.*;
 
+import dev.pyro.HostAccess;
 import dev.pyro.JsonViews;
 import dev.pyro.mcp.Arguments;
 import dev.pyro.mcp.EnvironmentChoice;
@@ -21,7 +22,7 @@ import java.util.Optional;
  * reference product's earlier name for {@code seed_path}.
  */
 public final class WorkspaceCreateTool extends SdkTool {
-    public WorkspaceCreateTool(List<EnvironmentChoice> environments) {
+    public WorkspaceCreateTool(List<EnvironmentChoice> environments, HostAccess access) {
         super(ToolNames.WORKSPACE_CREATE, "Create a workspace", String.join("\n",
                 "Create and start a persistent, isolated Linux machine whose /workspace holds a copy of the user's"
                         + " files (seed_path: a host directory or a .tar/.tar.gz/.tgz archive) or starts empty.",
@@ -34,18 +35,17 @@ public final class WorkspaceCreateTool extends SdkTool {
                         + " clone, pip install); allow_host: true lets it reach the host's loopback as"
                         + " host.pyro.internal; publish [\"8080:8000\"] serves a guest port on the host's 127.0.0.1"
                         + " (vm_network_info shows the addresses and ports)."),
-                object(inputProperties(environments), List.of("environment")), workspaceSchema(), Hints.ADDITIVE);
+                object(inputProperties(environments, access), List.of("environment")), workspaceSchema(), Hints.ADDITIVE);
     }
 
-    private static Map<String, Object> inputProperties(List<EnvironmentChoice> environments) {
+    private static Map<String, Object> inputProperties(List<EnvironmentChoice> environments, HostAccess access) {
         Map<String, Object> p = new LinkedHashMap<>();
-        p.put("environment", createProperties(environments).get("environment"));
+        p.put("environment", createProperties(environments, access).get("environment"));
         p.put("seed_path", string("Host directory or .tar, .tar.gz or .tgz archive copied into /workspace"
                 + " (modes, symlinks, empty directories kept; absolute or escaping links refused). Omit for an empty"
-                + " /workspace. Relative paths are resolved against " + HostPaths.base() + "; ~/ means the home"
-                + " directory."));
+                + " /workspace. " + HostPaths.describe(access)));
         p.put("source_path", string("Same as seed_path (the older name); give one of the two."));
-        Map<String, Object> rest = new LinkedHashMap<>(createProperties(environments));
+        Map<String, Object> rest = new LinkedHashMap<>(createProperties(environments, access));
         rest.remove("environment");
         p.putAll(rest);
         return p;

@@ -3,6 +3,7 @@ package dev.pyro.mcp.tools;
 import static dev.pyro.mcp.Schemas.*;
 import static dev.pyro.mcp.tools.MachineSchemas.*;
 
+import dev.pyro.HostAccess;
 import dev.pyro.JsonViews;
 import dev.pyro.mcp.Arguments;
 import dev.pyro.mcp.ToolContext;
@@ -12,17 +13,17 @@ import java.util.Map;
 
 /** {@code workspace_export}: copies a file or directory from a workspace to the host ({@code Workspaces.export}). */
 public final class WorkspaceExportTool extends SdkTool {
-    public WorkspaceExportTool() {
+    public WorkspaceExportTool(HostAccess access) {
         super(ToolNames.WORKSPACE_EXPORT, "Copy a file or directory out of a workspace", String.join("\n",
                 "Copy one file or directory from a workspace's /workspace to a new host path, e.g. a build"
                         + " artifact, a report or a patched source tree for the user to review.",
-                "output_path must not exist yet (nothing on the host is overwritten); its parent directory must."),
+                "output_path must not exist yet (nothing on the host is overwritten, and nothing is written through a"
+                        + " symlink); its parent directory must."),
                 object(properties(
                         "workspace_id", workspaceId(),
                         "path", string("What to copy: a path under /workspace, absolute or relative to it,"
                                 + " e.g. \"dist/app.tar.gz\"."),
-                        "output_path", string("New host path to write. Relative paths are resolved against "
-                                + HostPaths.base() + "; ~/ means the home directory.")),
+                        "output_path", string("New host path to write. " + HostPaths.describe(access))),
                         List.of("workspace_id", "path", "output_path")),
                 transferSchema(), Hints.ADDITIVE);
     }

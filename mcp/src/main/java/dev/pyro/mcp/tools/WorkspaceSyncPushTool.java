@@ -3,6 +3,7 @@ package dev.pyro.mcp.tools;
 import static dev.pyro.mcp.Schemas.*;
 import static dev.pyro.mcp.tools.MachineSchemas.*;
 
+import dev.pyro.HostAccess;
 import dev.pyro.JsonViews;
 import dev.pyro.WorkspaceInfo;
 import dev.pyro.mcp.Arguments;
@@ -13,7 +14,7 @@ import java.util.Map;
 
 /** {@code workspace_sync_push}: imports more host content into a workspace, atomically ({@code Workspaces.syncPush}). */
 public final class WorkspaceSyncPushTool extends SdkTool {
-    public WorkspaceSyncPushTool() {
+    public WorkspaceSyncPushTool(HostAccess access) {
         super(ToolNames.WORKSPACE_SYNC_PUSH, "Copy host files into a workspace", String.join("\n",
                 "Copy a host directory or .tar/.tar.gz/.tgz archive into a running workspace, e.g. after the user"
                         + " changed files on the host. Existing files at the same paths are replaced; others stay.",
@@ -21,8 +22,7 @@ public final class WorkspaceSyncPushTool extends SdkTool {
                 "The same safety rules as seeding apply (no escaping paths or links, no devices, size caps)."),
                 object(properties(
                         "workspace_id", workspaceId(),
-                        "source_path", string("Host directory or archive to copy. Relative paths are resolved against "
-                                + HostPaths.base() + "; ~/ means the home directory."),
+                        "source_path", string("Host directory or archive to copy. " + HostPaths.describe(access)),
                         "dest", string("Where it goes in the guest: /workspace or a directory under it."
                                 + " Default /workspace.")),
                         List.of("workspace_id", "source_path")),

@@ -11,6 +11,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -189,14 +190,55 @@ public final class ExportWriter implements ExportSink, AutoCloseable {
             TreeWriter.setTime(temp, rootEntry.mtimeNs(), false);
         }
         try {
-            // No REPLACE_EXISTING: an output that appeared meanwhile is not overwritten.
-            Files.move(temp, output);
+            placeWithoutReplacing(temp, output, rootType == TransferResult.ArtifactType.DIRECTORY);
         } catch (FileAlreadyExistsException e) {
             throw PyroException.invalidArgument("output path " + output + " appeared while the export ran; nothing "
                     + "was changed (choose a path that does not exist)");
         }
         committed = true;
         return rootType;
+    }
+
+    /**
+     * Gives {@code temp} the name {@code output} unless something (anything: a file, an empty
+     * directory, a dangling symlink) is there, atomically: checking first and renaming after
+     * would let an output that appears in between be replaced, and rename(2) replaces files and
+     * empty directories silently. Nothing at {@code output} is followed.
+     *
+     * <p>A file or symlink gets a second name with link(2), which fails on anything in the way,
+     * and then loses the temporary one. A directory cannot be linked, so its name is claimed
+     * with mkdir(2) (which fails likewise) and the tree is renamed onto that empty directory of
+     * ours; a failure removes the claim again.
+     *
+     * @throws FileAlreadyExistsException something is at {@code output}; nothing was changed
+     */
+    static void placeWithoutReplacing(Path temp, Path output, boolean directory) throws IOException {
+        if (directory) {
+            Files.createDirectory(output, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+            try {
+                Files.move(temp, output, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    Files.deleteIfExists(output); // our empty claim (a directory with content is never removed)
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+            return;
+        }
+        try {
+            Files.createLink(output, temp);
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+            // A file system without hard links: the check-then-rename of Files.move, which
+            // refuses what exists but not what appears in the microseconds between.
+            Files.move(temp, output);
+            return;
+        }
+        Files.delete(temp);
     }
 
     /** Entries written, the root included. */

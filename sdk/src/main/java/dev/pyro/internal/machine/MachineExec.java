@@ -7,6 +7,7 @@ import dev.pyro.OutputListener;
 import dev.pyro.ProgressListener;
 import dev.pyro.PyroException;
 import dev.pyro.WorkspaceInfo;
+import dev.pyro.internal.access.HostExecutionDoor;
 import dev.pyro.internal.engine.AgentConnection;
 import dev.pyro.internal.guest.ExecFailedException;
 import dev.pyro.internal.guest.ExecRequest;
@@ -37,9 +38,11 @@ public final class MachineExec {
     static final Duration ATTACH_WAIT = Duration.ofSeconds(60);
 
     private final MachineManager machines;
+    private final HostExecutionDoor hostExecution;
 
-    public MachineExec(MachineManager machines) {
+    public MachineExec(MachineManager machines, HostExecutionDoor hostExecution) {
         this.machines = machines;
+        this.hostExecution = hostExecution;
     }
 
     public CommandResult exec(MachineKind kind, String id, CommandRequest request, OutputListener output,
@@ -55,6 +58,7 @@ public final class MachineExec {
         StateStore store = machines.store();
         store.failAbandonedCommands(ProcessIdentity::isAlive);
         if (m.engine().equals("host_compat")) {
+            hostExecution.requireForMachine(MachineIds.noun(kind) + " " + m.id());
             return onHost(m, request, output);
         }
         AgentConnection connection = machines.connection(m, progress);

@@ -95,6 +95,10 @@ public final class MachineManager implements AutoCloseable {
     public MachineRecord create(MachineKind kind, MachineRequest request, ProgressListener progress) {
         reapExpiredQuietly(progress);
         MachineValidation.check(request, kind, runner.environments());
+        if (request.allowHostCompat() || request.engine().equals("host_compat")) {
+            // Before any work: a refused request must not reach the fallback below, whatever the VM does.
+            runner.hostExecution().requireForRequest();
+        }
         ResolvedRuntime resolved = null;
         String hostCompatReason = null;
         if (request.engine().equals("host_compat")) {

@@ -5,6 +5,7 @@ import dev.pyro.ProgressListener;
 import dev.pyro.PyroException;
 import dev.pyro.TransferResult;
 import dev.pyro.WorkspaceInfo;
+import dev.pyro.internal.access.HostPathDoor;
 import dev.pyro.internal.engine.AgentConnection;
 import dev.pyro.internal.archive.ImportCaps;
 import dev.pyro.internal.archive.SourceSpec;
@@ -28,10 +29,13 @@ import java.util.Optional;
 public final class WorkspaceContent {
     private final MachineManager machines;
     private final ImportCaps caps;
+    private final HostPathDoor hostPaths;
 
-    public WorkspaceContent(MachineManager machines, ImportCaps caps) {
+    /** @param hostPaths the door every host path (seed, sync source, export output) passes first */
+    public WorkspaceContent(MachineManager machines, ImportCaps caps, HostPathDoor hostPaths) {
         this.machines = machines;
         this.caps = caps;
+        this.hostPaths = hostPaths;
     }
 
     /**
@@ -42,7 +46,8 @@ public final class WorkspaceContent {
     public WorkspaceInfo createWorkspace(MachineRequest request, ProgressListener progress) {
         // A seed is checked completely before anything is created: a missing, unsupported,
         // truncated or hostile one costs no VM and leaves nothing behind.
-        Optional<SourceSpec> seedSource = request.seedPath().map(Transfers::inspectSeed);
+        Optional<SourceSpec> seedSource = request.seedPath()
+                .map(p -> Transfers.inspectSeed(hostPaths.readable(p, "seed path")));
         seedSource.ifPresent(spec -> Transfers.validate(spec, WorkspaceInfo.WORKSPACE_PATH, caps));
         MachineRecord created = machines.create(MachineKind.WORKSPACE, request, progress);
         MachineManager.Started started = machines.start(MachineKind.WORKSPACE, created.id(), progress);
@@ -70,14 +75,16 @@ public final class WorkspaceContent {
 
     /** Imports host content into a started workspace, atomically (a failure changes nothing). */
     public TransferResult push(String id, Path source, String destination, ProgressListener progress) {
+        Path checked = hostPaths.readable(source, "sync source");
         MachineRecord m = started(id);
-        return Transfers.push(files(m, progress), source, destination, caps, progress).toResult(m.id());
+        return Transfers.push(files(m, progress), checked, destination, caps, progress).toResult(m.id());
     }
 
     /** Copies a file or directory out of a started workspace to a host path that must not exist. */
     public TransferResult export(String id, String path, Path output, ProgressListener progress) {
+        Path checked = hostPaths.creatable(output, "output path");
         MachineRecord m = started(id);
-        return Transfers.export(files(m, progress), path, output, caps, progress).toResult(m.id());
+        return Transfers.export(files(m, progress), path, checked, caps, progress).toResult(m.id());
     }
 
     /** The workspace's files: over this process's agent connection, or its host directory. */

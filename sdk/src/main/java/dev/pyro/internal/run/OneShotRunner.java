@@ -9,6 +9,7 @@ import dev.pyro.PyroException;
 import dev.pyro.RunRequest;
 import dev.pyro.RunResult;
 import dev.pyro.Timings;
+import dev.pyro.internal.access.HostExecutionDoor;
 import dev.pyro.internal.guest.ExecFailedException;
 import dev.pyro.internal.guest.ExecRequest;
 import dev.pyro.internal.guest.ExecResult;
@@ -51,12 +52,20 @@ public final class OneShotRunner {
     private final VmLauncher launcher;
     private final CapabilityCheck capabilityCheck;
     private final RuntimePaths paths;
+    private final HostExecutionDoor hostExecution;
 
-    public OneShotRunner(RuntimeBuilder runtime, VmLauncher launcher, CapabilityCheck capabilityCheck, RuntimePaths paths) {
+    public OneShotRunner(RuntimeBuilder runtime, VmLauncher launcher, CapabilityCheck capabilityCheck, RuntimePaths paths,
+            HostExecutionDoor hostExecution) {
         this.runtime = runtime;
         this.launcher = launcher;
         this.capabilityCheck = capabilityCheck;
         this.paths = paths;
+        this.hostExecution = hostExecution;
+    }
+
+    /** The host-execution door every host-compat request passes. */
+    public HostExecutionDoor hostExecution() {
+        return hostExecution;
     }
 
     public CapabilityCheck capabilityCheck() {
@@ -66,6 +75,10 @@ public final class OneShotRunner {
     public RunResult run(RunRequest request, OutputListener output, ProgressListener progress) {
         long started = System.nanoTime();
         RunValidation.check(request, environments(), HostInfo.memTotalBytes() >> 20);
+        if (request.allowHostCompat() || request.engine().equals("host_compat")) {
+            // Before any work: a refused request must not reach the fallback below, whatever the VM does.
+            hostExecution.requireForRequest();
+        }
         if (request.engine().equals("host_compat")) {
             return onHost(request, output, "requested with engine host_compat", started);
         }
@@ -219,6 +232,7 @@ public final class OneShotRunner {
     }
 
     private RunResult onHost(RunRequest request, OutputListener output, String reason, long started) {
+        hostExecution.requireForRequest();
         OutputCapture capture = new OutputCapture(output, request.outputLimitBytes());
         Path dir = null;
         try {

@@ -160,4 +160,66 @@ class ExportWriterTest {
         assertThat(Files.getLastModifiedTime(out.resolve("ro")).toMillis()).isEqualTo(1000);
         assertThat(Files.readSymbolicLink(out.resolve("ro/l")).toString()).isEqualTo("tool");
     }
+
+    /**
+     * Placement is atomic: of several exports racing for one output, exactly one gets it and
+     * the others fail (check-then-rename would let a later one silently replace an earlier one).
+     */
+    @Test
+    void racingPlacementsNeverReplaceEachOther() throws Exception {
+        int threads = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            for (int round = 0; round < 300; round++) {
+                Path target = tmp.resolve("race-" + round);
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+                java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    Path temp = tmp.resolve(".race-" + round + "-" + i);
+                    Files.writeString(temp, "writer " + i);
+                    results.add(pool.submit(() -> {
+                        start.await();
+                        try {
+                            ExportWriter.placeWithoutReplacing(temp, target, false);
+                            return true;
+                        } catch (java.nio.file.FileAlreadyExistsException e) {
+                            Files.delete(temp);
+                            return false;
+                        }
+                    }));
+                }
+                int placed = 0;
+                for (var r : results) {
+                    placed += r.get() ? 1 : 0;
+                }
+                assertThat(placed).as("round " + round + ": exports that placed their output").isEqualTo(1);
+                Files.delete(target);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void placementRefusesAnythingInTheWayWithoutFollowingIt() throws Exception {
+        Path temp = tmp.resolve(".t");
+        Files.writeString(temp, "new");
+        Files.createSymbolicLink(out, tmp.resolve("victim/file"));
+        assertThatThrownBy(() -> ExportWriter.placeWithoutReplacing(temp, out, false))
+                .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThat(Files.readString(tmp.resolve("victim/file"))).isEqualTo("precious");
+        Files.delete(out);
+        Path dir = tmp.resolve(".d");
+        Files.createDirectory(dir);
+        Files.createDirectory(out); // an empty directory: rename(2) alone would replace it
+        assertThatThrownBy(() -> ExportWriter.placeWithoutReplacing(dir, out, true))
+                .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThat(Files.isDirectory(dir)).isTrue();
+        Files.delete(out);
+        ExportWriter.placeWithoutReplacing(dir, out, true);
+        ExportWriter.placeWithoutReplacing(temp, out.resolve("f"), false);
+        assertThat(Files.readString(out.resolve("f"))).isEqualTo("new");
+        assertThat(Files.exists(dir)).isFalse();
+        assertThat(Files.exists(temp)).isFalse();
+    }
 }
