@@ -29,7 +29,7 @@ final class McpCommand implements Runnable {
         spec.commandLine().usage(parent.terminal().outWriter());
     }
 
-    /** {@code pyro mcp serve [--profile P] [--transport stdio|http] [--host H] [--port N]}. */
+    /** {@code pyro mcp serve [--profile P] [--transport stdio|http] [--host H] [--port N] [--allow-net CIDR]}. */
     @Command(name = "serve",
             description = {"Run the MCP server. With stdio (the default) an MCP client launches this command and"
                     + " talks to it over stdin/stdout; it exits when the client closes stdin, deleting the VMs of"
@@ -56,6 +56,12 @@ final class McpCommand implements Runnable {
                 description = "http only: the TCP port (default: any free port, printed on stderr).")
         int port;
 
+        @Option(names = "--allow-net", paramLabel = "CIDR", split = ",",
+                description = "Let tool calls open this non-public IPv4 range to guests with allow_net, e.g."
+                        + " --allow-net 192.168.1.0/24 (repeatable). Without it a model can give guests public"
+                        + " addresses only, never your LAN, link-local or cloud metadata addresses.")
+        java.util.List<String> allowNet = new java.util.ArrayList<>();
+
         @Spec
         CommandSpec spec;
 
@@ -65,7 +71,13 @@ final class McpCommand implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "--port must be between 0 and 65535 (0: any free port); got " + port);
             }
-            return McpServe.run(new McpServe.Options(profile, transport, host, port));
+            McpServe.Options options;
+            try {
+                options = new McpServe.Options(profile, transport, host, port, allowNet);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            return McpServe.run(options);
         }
     }
 

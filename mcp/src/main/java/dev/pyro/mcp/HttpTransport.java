@@ -56,6 +56,8 @@ public final class HttpTransport implements AutoCloseable {
         connector.setHost(host);
         connector.setPort(port);
         jetty.addConnector(connector);
+        connector.open(); // bound now: tools refuse this port in allow_host_ports before any request arrives
+        server.network().serving(connector.getLocalPort());
 
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");

@@ -39,9 +39,14 @@ public final class McpServe {
      * @param transport stdio (one client, the launching one) or streamable HTTP
      * @param host HTTP only: the address to bind, 127.0.0.1 by default
      * @param port HTTP only: the port, 0 for any free one
+     * @param allowNet the non-public IPv4 ranges (CIDR) tool calls may open with allow_net; empty: none
      */
-    public record Options(Profile profile, Transport transport, String host, int port) {
+    public record Options(Profile profile, Transport transport, String host, int port, java.util.List<String> allowNet) {
         public static final String DEFAULT_HOST = "127.0.0.1";
+
+        public Options(Profile profile, Transport transport, String host, int port) {
+            this(profile, transport, host, port, java.util.List.of());
+        }
 
         public Options {
             Objects.requireNonNull(profile, "profile");
@@ -50,6 +55,7 @@ public final class McpServe {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be between 0 and 65535; got " + port);
             }
+            allowNet = new NetworkGate(allowNet).operatorNets(); // IllegalArgumentException naming a bad range
         }
     }
 
@@ -62,7 +68,7 @@ public final class McpServe {
         OutputStream stdout = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024);
         StderrLogging.takeStdout();
         Pyro pyro = Pyro.builder().progress(new ProgressRouter()).build();
-        PyroMcpServer server = new PyroMcpServer(pyro, options.profile());
+        PyroMcpServer server = new PyroMcpServer(pyro, options.profile(), new NetworkGate(options.allowNet()));
         if (options.transport() == Transport.STDIO) {
             Thread hook = new Thread(server::close, "pyro-mcp-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
