@@ -200,8 +200,11 @@ public final class TapNetwork {
                 return null;
             });
             run(List.of("ip", "addr", "add", plan.gateway() + "/" + AddressPool.PREFIX, "dev", dev));
-            if (plan.allowHost() || resolver.map(TapNetwork::loopback).orElse(false)) {
-                // DNAT to 127.0.0.1 from the device; a per-device setting that goes with the device
+            if (plan.allowHost() || !plan.publish().isEmpty() || resolver.map(TapNetwork::loopback).orElse(false)) {
+                // Loopback addresses on the device's packets: DNAT to the host's loopback (host ports,
+                // a loopback resolver) and published ports' connections from 127.0.0.1 before their
+                // masquerade. A per-device setting that goes with the device; the input chain accepts
+                // only DNATed packets for 127.0.0.1.
                 sysctl(Path.of("/proc/sys/net/ipv4/conf", dev, "route_localnet"));
             }
             run(List.of("ip", "link", "set", dev, "up"));
