@@ -21,7 +21,7 @@ public final class EgressRanges {
     public record Blocked(Ipv4Range range, String why) {
     }
 
-    /** The ranges a guest does not reach without allow-net; none contains another (nftables sets). */
+    /** The ranges a guest does not reach without allow-net; none contains another. */
     public static final List<Blocked> BLOCKED = List.of(
             blocked("0.0.0.0/8", "'this network'; 0.0.0.0 reaches the host itself"),
             blocked("10.0.0.0/8", "private (RFC 1918); holds the guests' own 10.213.0.0/16"),

@@ -97,10 +97,7 @@ public record Ipv4Range(int base, int prefix) {
         return contains(other) || other.contains(this);
     }
 
-    /**
-     * The ranges without those contained in another of them, sorted: nftables refuses an
-     * anonymous set whose intervals overlap.
-     */
+    /** The ranges without those contained in another of them, sorted: each address once in an nftables set. */
     public static List<Ipv4Range> minimal(List<Ipv4Range> ranges) {
         List<Ipv4Range> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(ranges));
         List<Ipv4Range> out = new ArrayList<>();

@@ -29,7 +29,7 @@ class EgressRangesTest {
     }
 
     @Test
-    void noBlockedRangeHoldsAnotherSoNftablesTakesThemAsOneSet() {
+    void noBlockedRangeHoldsAnother() {
         List<Ipv4Range> blocked = EgressRanges.ranges();
         assertThat(Ipv4Range.minimal(blocked)).containsExactlyInAnyOrderElementsOf(blocked);
     }
