@@ -311,7 +311,8 @@ class CliNetworkIT {
             + "from-guest\"; close $c}' >/dev/null 2>&1 </dev/null & sleep 1;";
 
     @Test
-    void theTapDeviceHasNoIpv6AndTheHostIgnoresTheGuestsRouterAdvertisements() throws Exception {
+    void aTapWorkspaceHasNoIpv6IgnoresRouterAdvertisementsServesItsPublishedPortAndPutsHostSettingsBack()
+            throws Exception {
         String script = new String(CliNetworkIT.class.getResourceAsStream("/router-advert.pl").readAllBytes(),
                 StandardCharsets.UTF_8);
         String ws = json(pyroInHost("workspace", "create", ENV, "--network-backend", "tap", "--publish", "18080:8000",
@@ -323,6 +324,12 @@ class CliNetworkIT {
             // The host settings the tap back end needs are on while it runs...
             assertThat(hostSetting("ipv4/ip_forward")).isEqualTo("1");
             assertThat(hostSetting("ipv4/conf/lo/route_localnet")).isEqualTo("1");
+            // The published port answers on the host namespace's 127.0.0.1 (what lo's route_localnet is for).
+            PyroProcess.Result served = pyroInHost("workspace", "exec", ws, "--", "sh", "-c", SERVE_8000 + " echo started");
+            assertThat(served.out()).as(served.stderr()).contains("started");
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(ns.hostOutput("bash",
+                    "-c", "exec 3<>/dev/tcp/127.0.0.1/18080 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3"))
+                    .contains("from-guest"));
             String routes = ns.hostOutput("ip", "-6", "route", "show");
             String addresses = ns.hostOutput("ip", "-6", "addr", "show");
             PyroProcess.Result sent = pyroInHost("workspace", "exec", ws, "--", "perl", "-e", script);
