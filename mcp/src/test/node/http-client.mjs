@@ -124,6 +124,13 @@ await check("tool error over HTTP", async () => {
   return bothForms(r).error.message;
 });
 
+await check("tool error: a guest never gets this MCP server's own port (allow_host_ports)", async () => {
+  const r = await client.callTool({ name: "vm_run", arguments: { environment: "debian:12-base", command: "true",
+    allow_host_ports: [Number(url.port)] } }, undefined, LONG);
+  assert(r.isError === true && bothForms(r).error.message.includes("this MCP server's own port"), JSON.stringify(r));
+  return bothForms(r).error.message;
+});
+
 await check("cancel a running vm_run over HTTP", () => cancelCheck(client, home));
 
 await check("vm_run with allow_host_compat over HTTP: refused, nothing runs on the host", async () =>

@@ -332,22 +332,34 @@ await check("workspace_delete removes it and its VM", async () => {
 });
 if (workspaceId) await call("workspace_delete", { workspace_id: workspaceId }).catch(() => {});
 
-// 4c. Networking: opt-in egress reaching a server on the host's loopback through host.pyro.internal.
+// 4c. Networking: opt-in egress reaching a listed port of the host's loopback through host.pyro.internal,
+// and no other port.
 const http = await import("node:http");
 const body = `served-by-node-${process.pid}-${Date.now()}`;
 const server = http.createServer((req, res) => res.end(body));
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const port = server.address().port;
-const fetchHost = `exec 3<>/dev/tcp/host.pyro.internal/${port} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3`;
-await check("vm_run with network and allow_host fetches from the host's loopback", async () => {
-  const r = await call("vm_run", { environment: "debian:12-base", command: ["bash", "-c", fetchHost],
-    network: true, allow_host: true });
+const other = http.createServer((req, res) => res.end(`not-${body}`));
+await new Promise((resolve) => other.listen(0, "127.0.0.1", resolve));
+const otherPort = other.address().port;
+const fetchFrom = (p) => `exec 3<>/dev/tcp/host.pyro.internal/${p} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3`;
+const fetchHost = fetchFrom(port);
+await check("vm_run with allow_host_ports fetches from that port of the host's loopback and no other", async () => {
+  const r = await call("vm_run", { environment: "debian:12-base", allow_host_ports: [port],
+    command: ["bash", "-c", `${fetchHost}; echo; timeout 10 bash -c "${fetchFrom(otherPort)}" || echo other-refused`] });
   const s = bothForms(r);
   assert(r.isError !== true && s.exit_code === 0, JSON.stringify(s));
-  assert(s.stdout.endsWith(body), `guest fetched ${JSON.stringify(s.stdout)}`);
+  assert(s.stdout.includes(body) && !s.stdout.includes(`not-${body}`) && s.stdout.includes("other-refused"),
+    `guest fetched ${JSON.stringify(s.stdout)}`);
   assert(s.network.network_policy === "egress" && s.network.allow_host === true
+    && JSON.stringify(s.network.allow_host_ports) === JSON.stringify([port])
     && s.network.host_alias.name === "host.pyro.internal", JSON.stringify(s.network));
   return s.network;
+});
+await check("tool error: allow_net for a range the operator did not open", async () => {
+  const r = await call("vm_run", { environment: "debian:12-base", command: "true", allow_net: ["169.254.169.254/32"] });
+  assert(r.isError === true && JSON.stringify(r.content).includes("pyro mcp serve --allow-net"), JSON.stringify(r));
+  return "isError";
 });
 await check("vm_run without network has no network device and cannot fetch", async () => {
   const r = await call("vm_run", { environment: "debian:12-base", command: ["bash", "-c", fetchHost] });
@@ -363,6 +375,7 @@ await check("tool error: publish with network_policy egress", async () => {
   return "isError";
 });
 server.close();
+other.close();
 await transport.close();
 
 // 4d. workspace-full: vm_network_info on a networked workspace with a published port.

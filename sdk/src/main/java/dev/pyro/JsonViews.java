@@ -44,8 +44,8 @@ public final class JsonViews {
 
     /**
      * A guest's network: {@code network_policy} ({@code off}: no network device at all),
-     * back end, addresses, whether the host's loopback is reachable as host.pyro.internal, and
-     * the published ports (bound to 127.0.0.1 on the host).
+     * back end, addresses, which host loopback ports are reachable as host.pyro.internal, the
+     * published ports (bound to 127.0.0.1 on the host) and the non-public ranges opened.
      */
     public static Map<String, Object> network(NetworkInfo n) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -56,6 +56,7 @@ public final class JsonViews {
         m.put("gateway", n.gateway().orElse(null));
         m.put("dns", n.dns().orElse(null));
         m.put("allow_host", n.allowHost());
+        m.put("allow_host_ports", n.allowHostPorts());
         m.put("host_alias", n.hostAlias().map(a -> {
             Map<String, Object> h = new LinkedHashMap<>();
             h.put("name", NetworkInfo.HOST_NAME);
@@ -70,6 +71,7 @@ public final class JsonViews {
             return pm;
         }).toList());
         m.put("tap_device", n.tapDevice().orElse(null));
+        m.put("allow_net", n.allowNet());
         return m;
     }
 

@@ -60,7 +60,8 @@ public final class NetworkBench {
                 WorkspaceInfo ws;
                 try {
                     ws = pyro.workspaces().create(MachineRequest.builder("debian:12-base").memMib(512)
-                            .network(NetworkRequest.egress().withAllowHost(true).withBackend(backend)).build());
+                            .network(NetworkRequest.egress().withBackend(backend)
+                                    .withAllowHostPorts(List.of(sink.getLocalPort(), hello.getLocalPort()))).build());
                 } catch (RuntimeException e) {
                     System.out.printf("%-34s skipped: %s%n", "guest -> host, " + backend, e.getMessage());
                     continue;

@@ -125,12 +125,19 @@ final class HumanViews {
         n.guestAddress().ifPresent(a -> b.append(", guest ").append(a));
         n.gateway().ifPresent(g -> b.append(", gateway ").append(g));
         if (n.allowHost()) {
-            b.append(", host reachable as ").append(dev.pyro.NetworkInfo.HOST_NAME);
+            b.append(", host ports ").append(ports(n.allowHostPorts())).append(" as ").append(dev.pyro.NetworkInfo.HOST_NAME);
+        }
+        if (!n.allowNet().isEmpty()) {
+            b.append(", opened ").append(String.join(" ", n.allowNet()));
         }
         for (dev.pyro.PortMapping p : n.publishedPorts()) {
             b.append(", ").append(p);
         }
         return b.toString();
+    }
+
+    private static String ports(java.util.List<Integer> ports) {
+        return String.join(",", ports.stream().map(String::valueOf).toList());
     }
 
     static String networkInfo(dev.pyro.VmInfo v) {
@@ -145,8 +152,10 @@ final class HumanViews {
             b.append("Guest address: ").append(n.guestAddress().orElse("")).append('\n');
             b.append("Gateway: ").append(n.gateway().orElse("")).append('\n');
             b.append("DNS: ").append(n.dns().orElse("none")).append('\n');
-            b.append("Host access: ").append(n.allowHost() ? dev.pyro.NetworkInfo.HOST_NAME + " -> the host's loopback"
-                    : "none (the host's loopback is unreachable)").append('\n');
+            b.append("Host access: ").append(n.allowHost() ? dev.pyro.NetworkInfo.HOST_NAME + " -> ports "
+                    + ports(n.allowHostPorts()) + " of the host's loopback" : "none (the host is unreachable)").append('\n');
+            b.append("Opened ranges: ").append(n.allowNet().isEmpty() ? "none (public addresses only)"
+                    : String.join(", ", n.allowNet())).append('\n');
             b.append("Published ports: ").append(n.publishedPorts().isEmpty() ? "none"
                     : String.join(", ", n.publishedPorts().stream().map(Object::toString).toList())).append('\n');
         }

@@ -37,7 +37,8 @@ final class McpCommand implements Runnable {
 
     /**
      * {@code pyro mcp serve [--profile P] [--transport stdio|http] [--host H] [--port N]
-     * [--allow-path DIR]... [--allow-host-compat] [--token-file FILE] [--allow-origin ORIGIN]...}.
+     * [--allow-path DIR]... [--allow-host-compat] [--token-file FILE] [--allow-origin ORIGIN]...
+     * [--allow-net CIDR]...}.
      */
     @Command(name = "serve",
             description = {"Run the MCP server. With stdio (the default) an MCP client launches this command and"
@@ -88,6 +89,12 @@ final class McpCommand implements Runnable {
                         + " (repeatable; answered with CORS). Pages of other origins are refused.")
         List<String> allowOrigins = new ArrayList<>();
 
+        @Option(names = "--allow-net", paramLabel = "CIDR", split = ",",
+                description = "Let tool calls open this non-public IPv4 range to guests with allow_net, e.g."
+                        + " --allow-net 192.168.1.0/24 (repeatable). Without it a model can give guests public"
+                        + " addresses only, never your LAN, link-local or cloud metadata addresses.")
+        List<String> allowNet = new ArrayList<>();
+
         @Spec
         CommandSpec spec;
 
@@ -112,8 +119,14 @@ final class McpCommand implements Runnable {
                 throw usage((tokenFile != null ? "--token-file" : "--allow-origin") + " is for --transport http;"
                         + " a stdio client is the process that launched the server");
             }
-            return McpServe.run(new McpServe.Options(profile, transport, host, port, allowHostCompat, allowPaths,
-                    Optional.ofNullable(tokenFile), allowOrigins));
+            McpServe.Options options;
+            try {
+                options = new McpServe.Options(profile, transport, host, port, allowHostCompat, allowPaths,
+                        Optional.ofNullable(tokenFile), allowOrigins, allowNet);
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+            return McpServe.run(options);
         }
 
         private CommandLine.ParameterException usage(String message) {

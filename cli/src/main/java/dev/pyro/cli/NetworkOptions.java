@@ -15,9 +15,16 @@ final class NetworkOptions {
     @Option(names = "--network", description = "Short for --network-policy egress.")
     boolean network;
 
-    @Option(names = "--allow-host",
-            description = "Let the guest reach services on the host's loopback as host.pyro.internal.")
-    boolean allowHost;
+    @Option(names = "--allow-host", paramLabel = "PORT[,PORT...]", split = ",",
+            description = "Let the guest reach these ports of the host's loopback as host.pyro.internal:PORT, e.g."
+                    + " --allow-host 8000,5432 (repeatable; no other host port is reachable; implies --network).")
+    List<Integer> allowHost = new ArrayList<>();
+
+    @Option(names = "--allow-net", paramLabel = "CIDR", split = ",",
+            description = "Let the guest reach this IPv4 range although it is not public (a LAN, a company"
+                    + " network), e.g. --allow-net 192.168.1.0/24 (repeatable; implies --network). Without it the"
+                    + " guest reaches public addresses only; the host's own addresses stay closed either way.")
+    List<String> allowNet = new ArrayList<>();
 
     @Option(names = "--publish", paramLabel = "HOST_PORT:GUEST_PORT",
             description = "Forward 127.0.0.1:HOST_PORT on the host to GUEST_PORT in the guest (repeatable;"
@@ -30,6 +37,6 @@ final class NetworkOptions {
     String backend = "auto";
 
     NetworkRequest request() {
-        return NetworkRequest.of(policy, network, allowHost, publish, backend);
+        return NetworkRequest.of(policy, network, allowHost, publish, allowNet, backend);
     }
 }

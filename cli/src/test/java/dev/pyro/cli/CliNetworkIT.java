@@ -32,15 +32,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Guest networking end to end through the CLI, with real VMs (docs/networking.md). Traffic goes
- * only to the host's loopback and to network namespaces this test creates: the tap back end and
- * all egress tests run pyro inside a "host" namespace whose only way out is a veth to a "world"
- * namespace with an HTTP server.
+ * Guest networking end to end through the CLI, with real VMs (docs/networking.md, the network
+ * doors of docs/security.md). Traffic goes only to the host's loopback and to network namespaces
+ * this test creates: the tap back end and all egress tests run pyro inside a "host" namespace
+ * whose only way out is a veth to a "world" namespace with servers on a public (documentation)
+ * address and on addresses a guest must not reach ({@link NetNs}).
  */
 class CliNetworkIT {
     static final String ENV = "debian:12"; // has curl and perl
@@ -76,6 +78,9 @@ class CliNetworkIT {
         ns = NetNs.create();
         ns.serveBlob(8099, files.resolve("blob"));
         ns.serveDns(WORLD_NAME);
+        ns.serveBlobOnHostLoopback(8098, files.resolve("blob"));
+        ns.serveBlobOnHostLoopback(8096, files.resolve("blob")); // a host service nobody allows
+        ns.serveBlobOnHostWildcard(8095, files.resolve("blob")); // on the host's own address and loopback
     }
 
     @AfterAll
@@ -111,18 +116,25 @@ class CliNetworkIT {
                 + "sha256sum /tmp/blob 2>/dev/null; true";
     }
 
-    @Test
-    void allowHostReachesTheHostLoopbackAsHostPyroInternalByteExact() {
-        int port = loopbackServer.getAddress().getPort();
-        JsonNode r = json(pyro(home, "run", ENV, "--network", "--allow-host", "--json", "--", "sh", "-c",
-                fetch("http://host.pyro.internal:" + port + "/blob")));
-        assertThat(r.get("stdout").asString()).contains("curl=0", blobSha);
+    @ParameterizedTest
+    @ValueSource(strings = {"user", "tap"})
+    void allowHostReachesTheListedHostPortByteExactAndNoOtherPort(String backend) {
+        // Both are served on the host namespace's loopback; only 8098 is listed.
+        JsonNode r = json(pyroInHost("run", ENV, "--network-backend", backend, "--allow-host", "8098", "--json", "--",
+                "sh", "-c", "echo first; " + fetch("http://host.pyro.internal:8098/blob") + "; echo second; "
+                        + fetch("http://host.pyro.internal:8096/blob").replace("--max-time 20", "--max-time 5")));
+        String out = r.get("stdout").asString();
+        assertThat(out).as(r.toString()).contains("second");
+        assertThat(out.substring(0, out.indexOf("second"))).as(r.toString()).contains("curl=0", blobSha);
+        assertThat(out.substring(out.indexOf("second"))).as("the port not listed").doesNotContain("curl=0", blobSha);
         JsonNode net = r.get("network");
         assertThat(net.get("network_policy").asString()).isEqualTo("egress");
-        assertThat(net.get("backend").asString()).isEqualTo("user");
+        assertThat(net.get("backend").asString()).isEqualTo(backend);
         assertThat(net.get("allow_host").asBoolean()).isTrue();
+        assertThat(net.get("allow_host_ports").toString()).isEqualTo("[8098]");
         assertThat(net.get("host_alias").get("name").asString()).isEqualTo("host.pyro.internal");
         assertThat(net.get("host_alias").get("address").asString()).isEqualTo(net.get("gateway").asString());
+        assertNothingLeftInHostNamespace();
     }
 
     @Test
@@ -176,7 +188,7 @@ class CliNetworkIT {
         assertThat(Files.readString(count).strip()).as("connections on the host namespace's loopback").isEqualTo("0");
         // The witness works: a connection the guest is allowed to make (allow-host) is counted.
         PyroProcess.Result allowed = pyroInHost("run", ENV, "--network", "--network-backend", "tap", "--allow-host",
-                "--", "bash", "-c", "exec 3<>/dev/tcp/host.pyro.internal/8097 && echo connected");
+                "8097", "--", "bash", "-c", "exec 3<>/dev/tcp/host.pyro.internal/8097 && echo connected");
         assertThat(allowed.out()).as(allowed.stderr()).contains("connected");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(count).strip())
                 .isEqualTo("1"));
@@ -205,32 +217,135 @@ class CliNetworkIT {
     }
 
     @ParameterizedTest
+    @CsvSource({"user, " + NetNs.PRIVATE_ADDR, "tap, " + NetNs.PRIVATE_ADDR, "user, " + NetNs.LOOPBACK_RESOLVER,
+            "tap, " + NetNs.LOOPBACK_RESOLVER})
+    void theGuestResolvesNamesThroughTheHostsResolverEvenOnAPrivateOrLoopbackAddress(String backend, String resolver)
+            throws IOException {
+        // The host namespace's resolv.conf names a resolver the guest itself may not reach (a private
+        // address, or the host's loopback); nothing is set in the guest. Exactly DNS goes through.
+        ns.useResolver(resolver);
+        try {
+            JsonNode r = json(pyroInHost("run", ENV, "--network", "--network-backend", backend, "--json", "--", "sh",
+                    "-c", "getent ahostsv4 " + WORLD_NAME + " | head -1; getent hosts nosuch.pyro.test || echo unknown=$?; "
+                            + fetch("http://" + WORLD_NAME + ":8099/blob") + "; echo direct; "
+                            + fetch("http://" + resolver + ":8099/blob").replace("--max-time 20", "--max-time 5")));
+            String out = r.get("stdout").asString();
+            assertThat(out).as(r.toString()).startsWith(NetNs.WORLD_ADDR).contains("unknown=2", "direct");
+            assertThat(out.substring(0, out.indexOf("direct"))).as(r.toString()).contains("curl=0", blobSha);
+            assertThat(out.substring(out.indexOf("direct"))).as("the resolver's address itself").doesNotContain("curl=0");
+            assertThat(r.get("network").get("dns").asString()).isEqualTo(r.get("network").get("gateway").asString());
+        } finally {
+            ns.useResolver(NetNs.PRIVATE_ADDR);
+        }
+        assertNothingLeftInHostNamespace();
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"user", "tap"})
-    void theGuestResolvesNamesThroughTheHostsNameserverWithoutUserAction(String backend) {
-        // The host namespace's resolv.conf names the world's nameserver; nothing is configured in the guest.
-        JsonNode r = json(pyroInHost("run", ENV, "--network", "--network-backend", backend, "--json", "--", "sh", "-c",
-                "getent ahostsv4 " + WORLD_NAME + " | head -1; getent hosts nosuch.pyro.test || echo unknown=$?; "
-                        + fetch("http://" + WORLD_NAME + ":8099/blob")));
-        String out = r.get("stdout").asString();
-        assertThat(out).as(r.toString()).startsWith(NetNs.WORLD_ADDR).contains("unknown=2", "curl=0", blobSha);
+    void egressReachesNoPrivateLinkLocalSharedOrHostAddressUnlessARangeIsOpened(String backend) {
+        // Each server answers (the world's on all its addresses, the host's on 0.0.0.0): what keeps
+        // the guest from them is the egress filter, which the second run opens with --allow-net.
+        List<String> shut = List.of(NetNs.METADATA_ADDR + ":8099", NetNs.PRIVATE_ADDR + ":8099",
+                NetNs.CGNAT_ADDR + ":8099", NetNs.HOST_ADDR + ":8095");
+        JsonNode closed = json(pyroInHost("run", ENV, "--network", "--network-backend", backend, "--json", "--", "bash",
+                "-c", GATEWAY + fetch("http://" + NetNs.WORLD_ADDR + ":8099/blob") + "; echo public-done; "
+                        + "for a in " + String.join(" ", shut) + " $gw:8095; do echo \"to $a\"; "
+                        + fetch("http://$a/blob").replace("--max-time 20", "--max-time 5") + "; done"));
+        String out = closed.get("stdout").asString();
+        assertThat(out).as(closed.toString()).contains("public-done");
+        assertThat(out.substring(0, out.indexOf("public-done"))).as(closed.toString()).contains("curl=0", blobSha);
+        assertThat(out.substring(out.indexOf("public-done"))).as(closed.toString()).doesNotContain("curl=0", blobSha);
+        assertThat(closed.get("network").get("allow_net").size()).isZero();
+
+        // Opened: the same addresses answer, but the host's own address stays shut (its services are
+        // reached by port: 8095 answers as host.pyro.internal, so the server is there).
+        JsonNode open = json(pyroInHost("run", ENV, "--network-backend", backend, "--allow-net",
+                NetNs.METADATA_ADDR + "/32,192.168.213.0/24", "--allow-net", "100.64.0.0/10", "--allow-net",
+                NetNs.HOST_ADDR + "/32", "--allow-host", "8095", "--json", "--", "bash", "-c",
+                "for a in " + String.join(" ", shut) + " host.pyro.internal:8095; do echo \"to $a\"; "
+                        + fetch("http://$a/blob").replace("--max-time 20", "--max-time 5") + "; done; echo end"));
+        String opened = open.get("stdout").asString();
+        for (String a : List.of(NetNs.METADATA_ADDR, NetNs.PRIVATE_ADDR, NetNs.CGNAT_ADDR, NetNs.HOST_ADDR,
+                "host.pyro.internal")) {
+            String part = opened.substring(opened.indexOf("to " + a));
+            part = part.substring(0, part.indexOf("\nto ") > 0 ? part.indexOf("\nto ") : part.indexOf("end"));
+            if (a.equals(NetNs.HOST_ADDR)) {
+                assertThat(part).as("the host's own address, opened or not: " + opened).doesNotContain("curl=0");
+            } else {
+                assertThat(part).as(a + ": " + opened).contains("curl=0", blobSha);
+            }
+        }
+        assertThat(open.get("network").get("allow_net").toString()).isEqualTo("[\"169.254.169.254/32\","
+                + "\"192.168.213.0/24\",\"100.64.0.0/10\",\"" + NetNs.HOST_ADDR + "/32\"]");
         assertNothingLeftInHostNamespace();
     }
 
     @Test
-    void theTapBackEndKeepsTheGuestOffTheHostUnlessAllowed() throws Exception {
-        // A server on the host namespace's loopback (the test's own "host services").
-        ns.serveBlobOnHostLoopback(8098, files.resolve("blob"));
-        String url = "http://host.pyro.internal:8098/blob";
-        JsonNode allowed = json(pyroInHost("run", ENV, "--network", "--network-backend", "tap", "--allow-host", "--json",
-                "--", "sh", "-c", fetch(url)));
-        assertThat(allowed.get("stdout").asString()).contains("curl=0", blobSha);
-        JsonNode denied = json(pyroInHost("run", ENV, "--network", "--network-backend", "tap", "--json", "--", "bash",
-                "-c", NO_NAME + GATEWAY + "for a in $gw " + NetNs.HOST_ADDR
-                        + "; do " + fetch("http://$a:8098/blob").replace("--max-time 20", "--max-time 5") + "; done"));
-        assertThat(denied.get("stdout").asString()).contains("no-name",
-                "gateway=" + denied.get("network").get("gateway").asString())
-                .doesNotContain("curl=0").doesNotContain(blobSha);
+    void aGuestReachesNoOtherGuestOnEitherBackEndEvenWithTheirRangeOpened() throws Exception {
+        String ws = json(pyroInHost("workspace", "create", ENV, "--network", "--network-backend", "tap", "--json"))
+                .get("workspace_id").asString();
+        try {
+            String address = json(pyroInHost("vm", "network-info", ws, "--json")).get("guest_address").asString()
+                    .split("/")[0];
+            PyroProcess.Result started = pyroInHost("workspace", "exec", ws, "--", "sh", "-c", SERVE_8000 + " echo started");
+            assertThat(started.out()).as(started.stderr()).contains("started");
+            // The witness: the host namespace reaches the guest's server (published ports work that way).
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(ns.hostOutput("bash", "-c",
+                    "exec 3<>/dev/tcp/" + address + "/8000 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3"))
+                    .contains("from-guest"));
+            for (String backend : List.of("user", "tap")) {
+                JsonNode r = json(pyroInHost("run", ENV, "--network-backend", backend, "--allow-net", "10.0.0.0/8",
+                        "--json", "--", "bash", "-c", fetch("http://" + address + ":8000/")
+                                .replace("--max-time 20", "--max-time 5") + "; cat /tmp/blob 2>/dev/null; true"));
+                assertThat(r.get("stdout").asString()).as(backend + ": " + r).doesNotContain("curl=0", "from-guest");
+            }
+        } finally {
+            pyroInHost("workspace", "delete", ws);
+        }
         assertNothingLeftInHostNamespace();
+    }
+
+    /** A guest shell fragment: serves "from-guest" over HTTP on port 8000 in the background. */
+    static final String SERVE_8000 = "setsid nohup perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(LocalPort=>8000,"
+            + "Listen=>5,ReuseAddr=>1) or die $!; while($c=$s->accept){<$c>; print $c \"HTTP/1.0 200 OK\\r\\n\\r\\n"
+            + "from-guest\"; close $c}' >/dev/null 2>&1 </dev/null & sleep 1;";
+
+    @Test
+    void aTapWorkspaceHasNoIpv6IgnoresRouterAdvertisementsServesItsPublishedPortAndPutsHostSettingsBack()
+            throws Exception {
+        String script = new String(CliNetworkIT.class.getResourceAsStream("/router-advert.pl").readAllBytes(),
+                StandardCharsets.UTF_8);
+        String ws = json(pyroInHost("workspace", "create", ENV, "--network-backend", "tap", "--publish", "18080:8000",
+                "--json")).get("workspace_id").asString();
+        try {
+            String device = tapDevices().get(0);
+            assertThat(ns.hostOutput("cat", "/proc/sys/net/ipv6/conf/" + device + "/disable_ipv6").strip()).isEqualTo("1");
+            assertThat(ns.hostOutput("cat", "/proc/sys/net/ipv6/conf/" + device + "/accept_ra").strip()).isEqualTo("0");
+            // The host settings the tap back end needs are on while it runs...
+            assertThat(hostSetting("ipv4/ip_forward")).isEqualTo("1");
+            assertThat(hostSetting("ipv4/conf/lo/route_localnet")).isEqualTo("1");
+            // The published port answers on the host namespace's 127.0.0.1 (what lo's route_localnet is for).
+            PyroProcess.Result served = pyroInHost("workspace", "exec", ws, "--", "sh", "-c", SERVE_8000 + " echo started");
+            assertThat(served.out()).as(served.stderr()).contains("started");
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(ns.hostOutput("bash",
+                    "-c", "exec 3<>/dev/tcp/127.0.0.1/18080 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3"))
+                    .contains("from-guest"));
+            String routes = ns.hostOutput("ip", "-6", "route", "show");
+            String addresses = ns.hostOutput("ip", "-6", "addr", "show");
+            PyroProcess.Result sent = pyroInHost("workspace", "exec", ws, "--", "perl", "-e", script);
+            assertThat(sent.out()).as(sent.stderr()).contains("sent router advertisements");
+            Thread.sleep(2000);
+            assertThat(ns.hostOutput("ip", "-6", "route", "show")).isEqualTo(routes).doesNotContain("2001:db8", "proto ra");
+            assertThat(ns.hostOutput("ip", "-6", "addr", "show")).isEqualTo(addresses).doesNotContain("2001:db8");
+        } finally {
+            pyroInHost("workspace", "delete", ws);
+        }
+        // ...and back off once the last device is gone (checked there).
+        assertNothingLeftInHostNamespace();
+    }
+
+    static String hostSetting(String name) {
+        return ns.hostOutput("cat", "/proc/sys/net/" + name).strip();
     }
 
     @Test
@@ -358,6 +473,19 @@ class CliNetworkIT {
         assertThat(policy.exitCode()).isEqualTo(2);
         assertThat(policy.stderr()).contains("egress+published-ports");
 
+        PyroProcess.Result hostItself = pyro(home, "run", ENV, "--allow-net", "127.0.0.0/8", "--", "true");
+        assertThat(hostItself.exitCode()).isEqualTo(2);
+        assertThat(hostItself.stderr()).contains("includes the host itself", "--allow-host PORT").doesNotContain("\tat ");
+        PyroProcess.Result notARange = pyro(home, "run", ENV, "--allow-net", "fe80::/10", "--", "true");
+        assertThat(notARange.exitCode()).isEqualTo(2);
+        assertThat(notARange.stderr()).contains("not an IPv4 range", "192.168.1.0/24");
+        PyroProcess.Result port = pyro(home, "run", ENV, "--allow-host", "0", "--", "true");
+        assertThat(port.exitCode()).isEqualTo(2);
+        assertThat(port.stderr()).contains("allow-host port 0 is out of range");
+        PyroProcess.Result noPort = pyro(home, "run", ENV, "--allow-host", "--", "true");
+        assertThat(noPort.exitCode()).isEqualTo(2);
+        assertThat(noPort.stderr()).contains("--allow-host");
+
         PyroProcess.Result hostCompat = pyro(home, "run", ENV, "--engine", "host_compat", "--allow-host-compat",
                 "--network", "--", "true");
         assertThat(hostCompat.exitCode()).isEqualTo(2);
@@ -388,6 +516,9 @@ class CliNetworkIT {
     private static void assertNothingLeftInHostNamespace() {
         assertThat(ns.hostOutput("ip", "-o", "link", "show")).doesNotContain(": pt");
         assertThat(ns.hostOutput("nft", "list", "tables")).doesNotContain("pyro_");
+        // What the tap back end turned on is off again once its last device went.
+        assertThat(hostSetting("ipv4/ip_forward")).as("ip_forward").isEqualTo("0");
+        assertThat(hostSetting("ipv4/conf/lo/route_localnet")).as("lo route_localnet").isEqualTo("0");
     }
 
     /** Processes serving the networks of this test's VMs (passt and the frame relay). */

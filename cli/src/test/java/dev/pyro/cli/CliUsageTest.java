@@ -50,6 +50,14 @@ class CliUsageTest {
         "run --ttl-seconds 0 debian:12-base -- true          | ttl_seconds must be a positive number of seconds; got 0",
         "run --ttl-seconds 10 --timeout-seconds 20 debian:12-base -- true | raise ttl_seconds or lower timeout_seconds",
         "run --engine host_compat debian:12-base -- true     | it needs allow_host_compat (--allow-host-compat)",
+        "run --allow-host 0 debian:12-base -- true           | allow-host port 0 is out of range; use 1 to 65535",
+        "run --allow-host web debian:12-base -- true         | --allow-host",
+        "run --allow-host -- true                            | --allow-host",
+        "run --allow-net 127.0.0.1 debian:12-base -- true    | allow-net 127.0.0.1/32 includes the host itself",
+        "run --allow-net fe80::/10 debian:12-base -- true    | allow-net 'fe80::/10' is not an IPv4 range",
+        "run --network-policy off --allow-net 10.0.0.0/8 debian:12-base -- true | allow-net needs a network",
+        "mcp serve --allow-net 169.254.0.0/16x               | --allow-net '169.254.0.0/16x' is not an IPv4 range",
+        "mcp serve --allow-net 0.0.0.0/0                     | includes the host itself",
         "frobnicate                                          | Unmatched argument",
     })
     void badInputIsOneLineAndExitCode2(String args, String expected) {

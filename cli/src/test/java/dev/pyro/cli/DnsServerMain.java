@@ -10,10 +10,11 @@ import java.util.Arrays;
 
 /**
  * A tiny authoritative DNS server over UDP for one name: the nameserver of the network tests'
- * "world" namespace. The name resolves (type A) to the address the server listens on; any other
- * name gets NXDOMAIN, other query types for the name get an empty answer. So a guest that
- * resolves the name proves its queries reached this server through the path pyro gave it.
- * Arguments: address, port, name. Prints "ready" once it listens.
+ * "world" namespace. The name resolves (type A) to the answer address (by default the address
+ * the server listens on); any other name gets NXDOMAIN, other query types for the name get an
+ * empty answer. So a guest that resolves the name proves its queries reached this server through
+ * the path pyro gave it. Arguments: address, port, name[, answer address]. Prints "ready" once it
+ * listens.
  */
 public final class DnsServerMain {
     private static final int TYPE_A = 1;
@@ -25,6 +26,7 @@ public final class DnsServerMain {
     public static void main(String[] args) throws Exception {
         InetAddress address = InetAddress.getByName(args[0]);
         String name = args[2].toLowerCase(java.util.Locale.ROOT);
+        byte[] answer = (args.length > 3 ? InetAddress.getByName(args[3]) : address).getAddress();
         try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(address, Integer.parseInt(args[1])))) {
             System.out.println("ready");
             System.out.flush();
@@ -32,7 +34,7 @@ public final class DnsServerMain {
             while (true) {
                 DatagramPacket query = new DatagramPacket(buf, buf.length);
                 socket.receive(query);
-                byte[] reply = answer(Arrays.copyOf(buf, query.getLength()), name, address.getAddress());
+                byte[] reply = answer(Arrays.copyOf(buf, query.getLength()), name, answer);
                 if (reply != null) {
                     socket.send(new DatagramPacket(reply, reply.length, query.getSocketAddress()));
                 }

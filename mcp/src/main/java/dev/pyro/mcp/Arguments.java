@@ -120,6 +120,46 @@ public final class Arguments {
         return out;
     }
 
+    /** An optional array of integers (empty when absent); fractions and strings are refused. */
+    public List<Integer> integerList(String name, int example) {
+        Object v = values.get(name);
+        if (v == null) {
+            return List.of();
+        }
+        String fix = "pass an array of integers, e.g. [" + example + "]";
+        if (!(v instanceof List<?> list)) {
+            throw new ToolError(name, "argument '" + name + "' must be an array of integers; " + fix + "; got "
+                    + describe(v));
+        }
+        List<Integer> out = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            Object e = list.get(i);
+            BigDecimal d = null;
+            if (e instanceof Number n) {
+                try {
+                    d = n instanceof BigDecimal b ? b : n instanceof BigInteger bi ? new BigDecimal(bi)
+                            : new BigDecimal(n.toString());
+                } catch (NumberFormatException nan) {
+                    d = null;
+                }
+            }
+            BigInteger whole = null;
+            if (d != null) {
+                try {
+                    whole = d.toBigIntegerExact();
+                } catch (ArithmeticException fraction) {
+                    whole = null;
+                }
+            }
+            if (whole == null || whole.bitLength() > 31) {
+                throw new ToolError(name, "argument '" + name + "' must contain only integers; element " + i + " is "
+                        + describe(e) + "; " + fix);
+            }
+            out.add(whole.intValue());
+        }
+        return out;
+    }
+
     /** An optional boolean; {@code "true"} as a string is refused like any other non-boolean. */
     public boolean bool(String name, boolean defaultValue) {
         Object v = values.get(name);

@@ -106,6 +106,7 @@ public final class HttpTransport implements AutoCloseable {
         jetty.addConnector(connector);
         connector.open(); // bound now: the port names the token file and this server's own origin
         int port = connector.getLocalPort();
+        server.network().serving(port); // tools refuse this port in allow_host_ports before any request arrives
         BearerToken token = given.isPresent() ? given.get() : BearerToken.generate(settings.tokenDir(), port);
         try {
             server.start(transport);

@@ -50,9 +50,10 @@ public final class McpServe {
      *     directory the server was started in
      * @param tokenFile HTTP only: the operator's bearer token file; empty: generate one under PYRO_HOME
      * @param allowOrigins HTTP only: browser origins accepted besides the server's own
+     * @param allowNet the non-public IPv4 ranges (CIDR) tool calls may open with allow_net; empty: none
      */
     public record Options(Profile profile, Transport transport, String host, int port, boolean allowHostCompat,
-            List<Path> allowPaths, Optional<Path> tokenFile, List<String> allowOrigins) {
+            List<Path> allowPaths, Optional<Path> tokenFile, List<String> allowOrigins, List<String> allowNet) {
         public static final String DEFAULT_HOST = "127.0.0.1";
 
         public Options {
@@ -65,11 +66,12 @@ public final class McpServe {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be between 0 and 65535; got " + port);
             }
+            allowNet = new NetworkGate(allowNet).operatorNets(); // IllegalArgumentException naming a bad range
         }
 
         /** The defaults: the given profile and transport, nothing opened beyond the project directory. */
         public Options(Profile profile, Transport transport, String host, int port) {
-            this(profile, transport, host, port, false, List.of(), Optional.empty(), List.of());
+            this(profile, transport, host, port, false, List.of(), Optional.empty(), List.of(), List.of());
         }
     }
 
@@ -128,7 +130,7 @@ public final class McpServe {
         OutputStream stdout = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024);
         StderrLogging.takeStdout();
         Pyro pyro = Pyro.builder().progress(new ProgressRouter()).hostAccess(access).build();
-        PyroMcpServer server = new PyroMcpServer(pyro, options.profile());
+        PyroMcpServer server = new PyroMcpServer(pyro, options.profile(), new NetworkGate(options.allowNet()));
         System.err.println("pyro mcp: tools may read and write host paths under " + String.join(", ",
                 access.roots().stream().map(Path::toString).toList()) + " (add more with --allow-path DIR); host-compat"
                 + (access.hostCompatAllowed() ? " is ALLOWED: tools may run commands on this host without isolation"

@@ -50,6 +50,7 @@ public final class PyroMcpServer implements AutoCloseable {
 
     private final Pyro pyro;
     private final Profile profile;
+    private final NetworkGate network;
     private final List<PyroTool> tools;
     private final CallRegistry calls = new CallRegistry();
     private final MessageTap tap = new MessageTap(calls);
@@ -62,8 +63,16 @@ public final class PyroMcpServer implements AutoCloseable {
      *     so that progress reaches clients. The server closes it on {@link #close()}.
      */
     public PyroMcpServer(Pyro pyro, Profile profile) {
+        this(pyro, profile, NetworkGate.closed());
+    }
+
+    /**
+     * @param network the network doors the operator lets tool calls open
+     */
+    public PyroMcpServer(Pyro pyro, Profile profile, NetworkGate network) {
         this.pyro = pyro;
         this.profile = profile;
+        this.network = network;
         this.tools = ToolCatalog.forProfile(profile, EnvironmentChoice.of(pyro.environments()), pyro.hostAccess());
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
@@ -80,6 +89,11 @@ public final class PyroMcpServer implements AutoCloseable {
 
     public Profile profile() {
         return profile;
+    }
+
+    /** What tool calls may open on the network; transports record the server's own ports in it. */
+    NetworkGate network() {
+        return network;
     }
 
     /** Inspects inbound messages for call keys and cancellations; transports feed it. */
@@ -106,7 +120,7 @@ public final class PyroMcpServer implements AutoCloseable {
     }
 
     private McpAsyncServer configure(McpServer.AsyncSpecification<?> spec) {
-        ToolDispatcher dispatcher = new ToolDispatcher(new ToolContext(pyro), calls, executor);
+        ToolDispatcher dispatcher = new ToolDispatcher(new ToolContext(pyro, network), calls, executor);
         List<McpServerFeatures.AsyncToolSpecification> specs = tools.stream().map(dispatcher::specification).toList();
         return spec.serverInfo(McpSchema.Implementation.builder("pyro", Pyro.version())
                         .title("pyro: disposable Linux microVMs")

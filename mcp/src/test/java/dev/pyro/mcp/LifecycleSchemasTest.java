@@ -45,8 +45,9 @@ class LifecycleSchemasTest {
             TransferResult.ArtifactType.DIRECTORY, 12, 3400);
 
     private static final dev.pyro.NetworkInfo NETWORK = new dev.pyro.NetworkInfo(dev.pyro.NetworkPolicy.EGRESS_PUBLISHED_PORTS,
-            Optional.of("user"), Optional.of("10.213.0.2/30"), Optional.of("10.213.0.1"), Optional.of("10.213.0.1"), true,
-            Optional.of("10.213.0.1"), List.of(new dev.pyro.PortMapping(8080, 8000)), Optional.empty());
+            Optional.of("user"), Optional.of("10.213.0.2/30"), Optional.of("10.213.0.1"), Optional.of("10.213.0.1"), List.of(8000),
+            Optional.of("10.213.0.1"), List.of(new dev.pyro.PortMapping(8080, 8000)), Optional.empty(),
+            List.of("192.168.1.0/24"));
     private static final VmInfo NETWORKED = new VmInfo("c1", "debian:12", MachineState.STARTED, "qemu", Accel.TCG,
             ExecutionMode.GUEST_VIRTIO_SERIAL, Optional.of(4243L), 1, 1024, 600, NOW, NOW.plusSeconds(600),
             Optional.empty(), NETWORK);
@@ -59,7 +60,8 @@ class LifecycleSchemasTest {
         assertValid("workspace_status", JsonViews.workspace(new WorkspaceInfo(NETWORKED, "/workspace",
                 WorkspaceSeed.empty(), 0, Optional.empty())));
         Map<String, Object> info = JsonViews.networkInfo(NETWORKED);
-        assertThat(info).containsEntry("network_policy", "egress+published-ports").containsEntry("allow_host", true);
+        assertThat(info).containsEntry("network_policy", "egress+published-ports").containsEntry("allow_host", true)
+                .containsEntry("allow_host_ports", List.of(8000)).containsEntry("allow_net", List.of("192.168.1.0/24"));
         assertThat(JsonViews.vm(VM).get("network")).isEqualTo(JsonViews.network(dev.pyro.NetworkInfo.OFF));
     }
 

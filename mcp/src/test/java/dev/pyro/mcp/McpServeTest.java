@@ -19,7 +19,7 @@ class McpServeTest {
 
     private McpServe.Options options(boolean hostCompat, Path... allow) {
         return new McpServe.Options(Profile.DEFAULT, McpServe.Transport.STDIO, "127.0.0.1", 0, hostCompat,
-                List.of(allow), Optional.empty(), List.of());
+                List.of(allow), Optional.empty(), List.of(), List.of());
     }
 
     @Test

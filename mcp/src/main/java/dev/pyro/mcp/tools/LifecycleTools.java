@@ -40,8 +40,8 @@ public final class LifecycleTools {
                         (pyro, id) -> JsonViews.vm(pyro.vms().status(id))),
                 vm(ToolNames.VM_NETWORK_INFO, "Show a VM's network", "Show the network of a VM or of a workspace (pass"
                         + " either id): network_policy (\"off\" means no network device), backend, guest_address,"
-                        + " gateway, dns, whether the host's loopback is reachable as host.pyro.internal (allow_host),"
-                        + " and published_ports (127.0.0.1:host_port on the host -> guest_port). Cheap.",
+                        + " gateway, dns, the host loopback ports reachable as host.pyro.internal (allow_host_ports),"
+                        + " the private ranges opened (allow_net) and published_ports (127.0.0.1:host_port on the host -> guest_port). Cheap.",
                         networkInfoSchema(), Hints.READ_ONLY,
                         (pyro, id) -> JsonViews.networkInfo(pyro.vms().networkInfo(id))),
                 noArguments(ToolNames.VM_LIST, "List VMs", "List the VMs made by vm_create on this machine (workspaces"

@@ -44,9 +44,19 @@ final class MachineSchemas {
         m.put("network_policy", policy);
         m.put("network", bool("Short for network_policy \"egress\": give the guest outbound network access."
                 + " Default false.", false));
-        m.put("allow_host", bool("Let the guest reach services on the host's loopback (127.0.0.1) as"
-                + " host.pyro.internal, e.g. a dev server the user runs. Implies egress. Only when the user wants"
-                + " it; without it the guest never reaches the host's loopback. Default false.", false));
+        Map<String, Object> hostPorts = new LinkedHashMap<>(array(Map.of("type", "integer", "minimum", 1,
+                "maximum", 65535), "Ports of the host's loopback (127.0.0.1) the guest may reach as"
+                + " host.pyro.internal:PORT, e.g. [8000] for a dev server the user runs. Implies egress. Only the"
+                + " ports the user wants reachable; every other host port stays closed (and the host's own"
+                + " addresses always are)."));
+        hostPorts.put("maxItems", dev.pyro.NetworkRequest.MAX_LISTED);
+        m.put("allow_host_ports", hostPorts);
+        Map<String, Object> nets = new LinkedHashMap<>(array(Map.of("type", "string"), "Non-public IPv4 ranges"
+                + " (CIDR, e.g. [\"192.168.1.0/24\"]) the guest may reach: without it the guest reaches public"
+                + " addresses only, never private networks, link-local or cloud metadata addresses. Only ranges the"
+                + " operator opened with `pyro mcp serve --allow-net` are accepted. Implies egress."));
+        nets.put("maxItems", dev.pyro.NetworkRequest.MAX_LISTED);
+        m.put("allow_net", nets);
         Map<String, Object> publish = new LinkedHashMap<>(array(Map.of("type", "string",
                 "pattern", "^[0-9]{1,5}(:[0-9]{1,5})?$"), "Ports to publish, as \"HOST_PORT:GUEST_PORT\" strings,"
                 + " e.g. [\"8080:8000\"]: 127.0.0.1:HOST_PORT on the host (loopback only) forwards to GUEST_PORT in"
@@ -60,11 +70,15 @@ final class MachineSchemas {
         return m;
     }
 
-    /** The network the arguments ask for ({@link dev.pyro.NetworkRequest#OFF} when none). */
-    static dev.pyro.NetworkRequest network(Arguments args) {
-        return dev.pyro.NetworkRequest.of(args.optionalString("network_policy", "egress").orElse(null),
-                args.bool("network", false), args.bool("allow_host", false), args.stringList("publish", "8080:8000"),
-                args.optionalString("network_backend", "user").orElse(null));
+    /**
+     * The network the arguments ask for ({@link dev.pyro.NetworkRequest#OFF} when none), within
+     * what {@code gate} lets a tool call open.
+     */
+    static dev.pyro.NetworkRequest network(Arguments args, dev.pyro.mcp.NetworkGate gate) {
+        return gate.check(dev.pyro.NetworkRequest.of(args.optionalString("network_policy", "egress").orElse(null),
+                args.bool("network", false), args.integerList("allow_host_ports", 8000),
+                args.stringList("publish", "8080:8000"), args.stringList("allow_net", "192.168.1.0/24"),
+                args.optionalString("network_backend", "user").orElse(null)));
     }
 
     /**
@@ -99,14 +113,14 @@ final class MachineSchemas {
         return m;
     }
 
-    static MachineRequest request(Arguments args, Optional<Path> seed) {
+    static MachineRequest request(Arguments args, Optional<Path> seed, dev.pyro.mcp.NetworkGate gate) {
         return MachineRequest.builder(args.requiredString("environment", Pyro.DEFAULT_ENVIRONMENT))
                 .seedPath(seed.orElse(null))
                 .vcpuCount(args.integer("vcpu_count", RunRequest.DEFAULT_VCPU_COUNT, "virtual CPUs"))
                 .memMib(args.integer("mem_mib", RunRequest.DEFAULT_MEM_MIB, "MiB"))
                 .ttlSeconds(args.integer("ttl_seconds", RunRequest.DEFAULT_TTL_SECONDS, "seconds"))
                 .allowHostCompat(args.bool("allow_host_compat", false))
-                .network(network(args))
+                .network(network(args, gate))
                 .build();
     }
 
@@ -119,12 +133,16 @@ final class MachineSchemas {
                 "guest_address", nullableString("The guest's IPv4 address with prefix, e.g. 10.213.0.2/30."),
                 "gateway", nullableString("The guest's gateway."),
                 "dns", nullableString("The guest's DNS server."),
-                "allow_host", bool("Whether the guest reaches the host's loopback as host.pyro.internal."),
+                "allow_host", bool("Whether the guest reaches any host port as host.pyro.internal."),
+                "allow_host_ports", array(Map.of("type", "integer"), "The host loopback ports the guest reaches as"
+                        + " host.pyro.internal:PORT; no other host port is reachable."),
                 "host_alias", Map.of("type", List.of("object", "null"), "description",
                         "{name: \"host.pyro.internal\", address} when allow_host, else null."),
                 "published_ports", array(Map.of("type", "object"), "[{host_address: \"127.0.0.1\", host_port,"
                         + " guest_port}]."),
-                "tap_device", nullableString("The host's TAP device (tap back end)."));
+                "tap_device", nullableString("The host's TAP device (tap back end)."),
+                "allow_net", array(Map.of("type", "string"), "Non-public IPv4 ranges opened to the guest (CIDR);"
+                        + " otherwise it reaches public addresses only."));
     }
 
     static Map<String, Object> networkInfoSchema() {

@@ -22,12 +22,12 @@ public final class VmCreateTool extends SdkTool {
                 "Prefer vm_run for a one-off command and workspace_create for work on files that must persist;"
                         + " use this for explicit control over a VM's lifecycle.",
                 "The VM is deleted by a reap after ttl_seconds. It has no network device unless network,"
-                        + " allow_host or publish ask for one."),
+                        + " allow_host_ports, allow_net or publish ask for one."),
                 object(createProperties(environments, access), List.of("environment")), vmSchema(), Hints.ADDITIVE);
     }
 
     @Override
     public Map<String, Object> call(Arguments args, ToolContext context) {
-        return JsonViews.vm(context.pyro().vms().create(request(args, Optional.empty())));
+        return JsonViews.vm(context.pyro().vms().create(request(args, Optional.empty(), context.network())));
     }
 }

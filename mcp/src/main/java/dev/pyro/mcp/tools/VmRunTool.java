@@ -43,8 +43,8 @@ public final class VmRunTool implements PyroTool {
                     + " what a tool prints, build or test a snippet, inspect a clean Debian system.",
             "Every call starts from a clean machine: nothing persists between calls and the working directory"
                     + " is /workspace (empty). By default the guest has no network device at all; pass network: true"
-                    + " for outbound access (e.g. curl, git clone, pip install), allow_host: true to reach the host's"
-                    + " loopback as host.pyro.internal.",
+                    + " for outbound access to public addresses (e.g. curl, git clone, pip install), allow_host_ports:"
+                    + " [8000] to reach that port of the host's loopback as host.pyro.internal:8000.",
             "`command` is either a shell command line (a string, run with `sh -lc`, so pipes, &&, globs"
                     + " and variables work) or an exact argv (an array of strings, run without a shell).",
             "Returns exit_code, stdout and stderr (UTF-8 text), timed_out and timings (ms). A non-zero"
@@ -102,7 +102,7 @@ public final class VmRunTool implements PyroTool {
                 .timeoutSeconds(args.integer("timeout_seconds", RunRequest.DEFAULT_TIMEOUT_SECONDS, "seconds"))
                 .ttlSeconds(args.integer("ttl_seconds", RunRequest.DEFAULT_TTL_SECONDS, "seconds"))
                 .allowHostCompat(args.bool("allow_host_compat", false))
-                .network(MachineSchemas.network(args))
+                .network(MachineSchemas.network(args, context.network()))
                 .build();
         return JsonViews.run(context.pyro().run(request));
     }

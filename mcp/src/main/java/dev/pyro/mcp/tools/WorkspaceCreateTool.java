@@ -32,8 +32,8 @@ public final class WorkspaceCreateTool extends SdkTool {
                 "Returns workspace_id, which every other workspace_* tool takes. Booting takes seconds under"
                         + " software emulation; seeding large trees is reported as progress.",
                 "By default the guest has no network device at all. network: true gives it outbound access (git"
-                        + " clone, pip install); allow_host: true lets it reach the host's loopback as"
-                        + " host.pyro.internal; publish [\"8080:8000\"] serves a guest port on the host's 127.0.0.1"
+                        + " clone, pip install: public addresses only); allow_host_ports [8000] lets it reach that port of"
+                        + " the host's loopback as host.pyro.internal:8000; publish [\"8080:8000\"] serves a guest port on the host's 127.0.0.1"
                         + " (vm_network_info shows the addresses and ports)."),
                 object(inputProperties(environments, access), List.of("environment")), workspaceSchema(), Hints.ADDITIVE);
     }
@@ -59,6 +59,6 @@ public final class WorkspaceCreateTool extends SdkTool {
             throw new ToolError("source_path", "seed_path and source_path name different paths; source_path is only"
                     + " the older name of seed_path, so give just seed_path");
         }
-        return JsonViews.workspace(context.pyro().workspaces().create(request(args, seed.or(() -> alias))));
+        return JsonViews.workspace(context.pyro().workspaces().create(request(args, seed.or(() -> alias), context.network())));
     }
 }

@@ -14,6 +14,8 @@ public final class AddressPool {
     public static final int SLOTS = 1 << (32 - 16 - 2);
     /** The pool in CIDR form (nftables rules, docs). */
     public static final String CIDR = "10.213.0.0/16";
+    /** The pool as a range: no guest reaches another's address, whatever it opened with allow-net. */
+    public static final Ipv4Range RANGE = new Ipv4Range(BASE, 16);
 
     private AddressPool() {
     }

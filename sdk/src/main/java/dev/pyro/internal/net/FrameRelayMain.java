@@ -17,7 +17,12 @@ import java.nio.file.Path;
  * frame is preceded by its length as a 32-bit big-endian number. Exits when either side goes
  * away (passt, started with {@code --one-off}, then exits too).
  *
- * <p>Arguments: {@code LISTEN_SOCKET PASST_SOCKET GUEST_MAC GUEST_IPV4}.
+ * <p>The relay must run in the host's network namespace (as passt does): it reads the host's own
+ * addresses from there, every {@link #HOST_ADDRESS_REFRESH} while it runs, so that a guest
+ * never reaches them (they change with DHCP, VPNs, new interfaces).
+ *
+ * <p>Arguments: {@code LISTEN_SOCKET PASST_SOCKET GUEST_MAC GUEST_IPV4 PLAN_JSON}, the last being
+ * the VM's {@link NetworkPlan} ({@link NetworkPlan#toJson()}), from which the filter is built.
  */
 public final class FrameRelayMain {
     /** Larger than any frame QEMU sends (64 KiB plus headers). */
@@ -25,6 +30,8 @@ public final class FrameRelayMain {
 
     /** {@code -Dpyro.netrelay.trace=true}: one line per guest frame on stderr (the relay's log). */
     private static final boolean TRACE = Boolean.getBoolean("pyro.netrelay.trace");
+    /** How often the host's own addresses are read again. */
+    static final java.time.Duration HOST_ADDRESS_REFRESH = java.time.Duration.ofSeconds(2);
 
     private FrameRelayMain() {
     }
@@ -32,6 +39,7 @@ public final class FrameRelayMain {
     public static void main(String[] args) throws IOException, InterruptedException {
         Path listen = Path.of(args[0]);
         Path passt = Path.of(args[1]);
+        FrameFilter filter = FrameFilter.of(NetworkPlan.fromJson(args[4]), hostAddresses());
         Files.deleteIfExists(listen);
         SocketChannel guest;
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -47,7 +55,7 @@ public final class FrameRelayMain {
         writeFully(host, ByteBuffer.wrap(FrameFilter.announcement(args[2], args[3])));
         // Channel reads and writes from two threads are independent (a stream wrapper would
         // serialise them on the channel's lock and deadlock the two directions).
-        Thread toHost = new Thread(() -> filterFrames(guest, host), "guest-to-passt");
+        Thread toHost = new Thread(() -> filterFrames(filter, guest, host), "guest-to-passt");
         toHost.setDaemon(true);
         toHost.start();
         copy(host, guest);
@@ -59,7 +67,7 @@ public final class FrameRelayMain {
      * one write: passt (of Debian 12) reads a frame and its length prefix from one recv() and
      * misreads a frame whose length arrived alone.
      */
-    private static void filterFrames(SocketChannel guest, SocketChannel host) {
+    private static void filterFrames(FrameFilter filter, SocketChannel guest, SocketChannel host) {
         ByteBuffer packet = ByteBuffer.allocate(4 + MAX_FRAME);
         try {
             while (readFully(guest, packet.clear().limit(4))) {
@@ -67,12 +75,12 @@ public final class FrameRelayMain {
                 if (n < 0 || n > MAX_FRAME || !readFully(guest, packet.limit(4 + n))) {
                     break; // not the stream format, or QEMU went away mid-frame
                 }
-                boolean allowed = FrameFilter.allowed(packet.array(), 4, n);
+                FrameFilter.Verdict verdict = filter.check(packet.array(), 4, n);
                 if (TRACE) {
                     System.err.println("frame " + n + " bytes, type " + Integer.toHexString(((packet.get(16) & 0xff) << 8)
-                            | (packet.get(17) & 0xff)) + (allowed ? " passed" : " dropped"));
+                            | (packet.get(17) & 0xff)) + (verdict.passes() ? " passed" : " dropped") + " (" + verdict + ")");
                 }
-                if (allowed) {
+                if (verdict.passes()) {
                     writeFully(host, packet.flip());
                 }
             }
@@ -97,6 +105,25 @@ public final class FrameRelayMain {
         } catch (IOException e) {
             // either side closed
         }
+    }
+
+    /** The host's own addresses, read now and then again every {@link #HOST_ADDRESS_REFRESH}. */
+    private static java.util.function.Supplier<java.util.Set<Integer>> hostAddresses() {
+        java.util.concurrent.atomic.AtomicReference<java.util.Set<Integer>> current =
+                new java.util.concurrent.atomic.AtomicReference<>(java.util.Set.copyOf(HostNetwork.ownAddresses()));
+        Thread refresh = new Thread(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(HOST_ADDRESS_REFRESH.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                current.set(java.util.Set.copyOf(HostNetwork.ownAddresses()));
+            }
+        }, "host-addresses");
+        refresh.setDaemon(true);
+        refresh.start();
+        return current::get;
     }
 
     private static boolean readFully(SocketChannel ch, ByteBuffer b) throws IOException {

@@ -45,20 +45,54 @@ public final class HostNetwork {
         return false;
     }
 
-    /** The host's first nameserver from /etc/resolv.conf that a guest can reach (not on loopback). */
-    public static Optional<String> upstreamNameserver() {
+    /**
+     * The host's first IPv4 nameserver from /etc/resolv.conf, wherever it is (a loopback
+     * resolver such as systemd-resolved's 127.0.0.53, the LAN's router, a public one): guests
+     * query the gateway and the host forwards exactly DNS there. Empty when there is none.
+     */
+    public static Optional<String> resolver() {
         try {
-            for (String line : Files.readAllLines(Path.of("/etc/resolv.conf"))) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length >= 2 && f[0].equals("nameserver") && f[1].matches("\\d+\\.\\d+\\.\\d+\\.\\d+")
-                        && !f[1].startsWith("127.")) {
-                    return Optional.of(f[1]);
-                }
-            }
+            return resolver(Files.readAllLines(Path.of("/etc/resolv.conf")));
         } catch (IOException e) {
-            // none
+            return Optional.empty();
+        }
+    }
+
+    static Optional<String> resolver(List<String> resolvConf) {
+        for (String line : resolvConf) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 2 && f[0].equals("nameserver") && Ipv4Range.parseAddress(f[1]).isPresent()) {
+                return Optional.of(f[1]);
+            }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The IPv4 addresses of this network namespace's interfaces and their broadcast addresses:
+     * the host's own addresses, which a guest never reaches (its services are reached by port,
+     * with allow-host). Empty when they cannot be read.
+     */
+    public static java.util.Set<Integer> ownAddresses() {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        try {
+            java.util.Enumeration<java.net.NetworkInterface> all = java.net.NetworkInterface.getNetworkInterfaces();
+            while (all != null && all.hasMoreElements()) {
+                for (java.net.InterfaceAddress a : all.nextElement().getInterfaceAddresses()) {
+                    add(out, a.getAddress());
+                    add(out, a.getBroadcast());
+                }
+            }
+        } catch (java.net.SocketException e) {
+            // none known: the blocked ranges still hold every private and loopback address
+        }
+        return out;
+    }
+
+    private static void add(java.util.Set<Integer> out, java.net.InetAddress a) {
+        if (a instanceof java.net.Inet4Address v4) {
+            out.add(java.nio.ByteBuffer.wrap(v4.getAddress()).getInt());
+        }
     }
 
     /** Finds an executable in the usual system directories (pyro may run without /usr/sbin on PATH). */

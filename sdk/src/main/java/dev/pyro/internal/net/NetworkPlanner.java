@@ -82,21 +82,21 @@ public final class NetworkPlanner {
         }
         Backend backend = backend(request);
         Set<Integer> used = new HashSet<>(taken);
-        Optional<String> dns;
         Optional<String> tap = Optional.empty();
+        boolean nameserver;
         if (backend == Backend.TAP) {
             used.addAll(hostSlots());
-            dns = HostNetwork.upstreamNameserver();
             tap = Optional.of(TapNetwork.deviceName(vmId));
+            nameserver = HostNetwork.resolver().isPresent(); // nftables forwards IPv4 DNS only
         } else {
-            dns = Optional.empty(); // set below, once the gateway is known: passt answers DNS there
+            nameserver = hasNameserver(); // passt forwards to whichever the host has
         }
         int slot = AddressPool.pick(vmId, used);
-        if (backend == Backend.USER && hasNameserver()) {
-            dns = Optional.of(AddressPool.gateway(slot));
-        }
-        return Optional.of(new NetworkPlan(request.policy(), backend, slot, dns, request.allowHost(), request.publish(),
-                tap));
+        // Both back ends: the guest asks its gateway, and exactly DNS goes on to the host's
+        // resolver, even one on loopback or a private address the guest cannot reach itself.
+        Optional<String> dns = nameserver ? Optional.of(AddressPool.gateway(slot)) : Optional.empty();
+        return Optional.of(new NetworkPlan(request.policy(), backend, slot, dns, request.allowHostPorts(),
+                request.publish(), tap, request.allowNet().stream().map(r -> Ipv4Range.parse(r).orElseThrow()).toList()));
     }
 
     /**

@@ -30,7 +30,7 @@ final class TapLeftovers {
     private static final Path SYS_CLASS_NET = Path.of("/sys/class/net");
     private static final Pattern DEVICE = Pattern.compile("pt[A-Za-z0-9]{1,13}");
     private static final Pattern ALIAS = Pattern.compile("pyro owner=(\\d+)/(\\d+) pidns=(\\S+)");
-    private static final Pattern TABLE = Pattern.compile("(?m)^table ip pyro_(pt[A-Za-z0-9]{1,13})$");
+    private static final Pattern TABLE = Pattern.compile("(?m)^table (?:inet|ip) pyro_(pt[A-Za-z0-9]{1,13})$");
 
     private TapLeftovers() {
     }
@@ -86,7 +86,7 @@ final class TapLeftovers {
         List<String> orphans = new ArrayList<>();
         Matcher m = TABLE.matcher(nftTables);
         while (m.find()) {
-            if (!deviceExists.test(m.group(1))) {
+            if (!deviceExists.test(m.group(1)) && !orphans.contains(m.group(1))) {
                 orphans.add(m.group(1));
             }
         }

@@ -48,15 +48,14 @@ public final class CapabilityCheck {
 
     /**
      * Proves guest_network: boots a VM of {@code environment} with the user back end and
-     * allow-host, serves a random nonce on an ephemeral port of the host's loopback, and has the
+     * allow-host for one port, serves a random nonce on an ephemeral port of the host's loopback, and has the
      * guest read it from host.pyro.internal with bash's /dev/tcp (in every environment, no curl
      * needed). Records guest_network only when the guest printed exactly that nonce.
      */
     public void proveNetwork(String environment, ProgressListener progress) {
         ResolvedRuntime resolved = runtime.resolve(environment, progress);
         VmLauncher.AccelChoice accel = launcher.chooseAccel(resolved, progress);
-        dev.pyro.NetworkRequest request = dev.pyro.NetworkRequest.egress().withAllowHost(true).withBackend("user");
-        launcher.prepareNetwork(request, progress);
+        launcher.prepareNetwork(dev.pyro.NetworkRequest.egress().withBackend("user"), progress);
         progress.onProgress(ProgressEvent.of("check", "proving guest networking: booting " + environment
                 + " with the user back end"));
         byte[] raw = new byte[16];
@@ -74,6 +73,9 @@ public final class CapabilityCheck {
             }, "pyro-network-check");
             serve.setDaemon(true);
             serve.start();
+            // Host access goes by port: the guest reaches exactly the nonce server's port.
+            dev.pyro.NetworkRequest request = dev.pyro.NetworkRequest.egress().withBackend("user")
+                    .withAllowHostPorts(java.util.List.of(server.getLocalPort()));
             String id = launcher.newVmId();
             VmLauncher.Options options = new VmLauncher.Options(1, CHECK_MEM_MIB, CHECK_TTL, true, Optional.empty(),
                     dev.pyro.internal.net.NetworkPlanner.plan(request, id, java.util.Set.of()));

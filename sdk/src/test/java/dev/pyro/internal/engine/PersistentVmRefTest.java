@@ -34,7 +34,7 @@ class PersistentVmRefTest {
     void aNetworkedVmKeepsItsPlanAndHelper() {
         PersistentVmRef plain = ref(Optional.empty());
         dev.pyro.internal.net.NetworkPlan plan = new dev.pyro.internal.net.NetworkPlan(dev.pyro.NetworkPolicy.EGRESS,
-                dev.pyro.internal.net.Backend.USER, 7, Optional.empty(), false, List.of(), Optional.empty());
+                dev.pyro.internal.net.Backend.USER, 7, Optional.empty(), List.of(), List.of(), Optional.empty(), List.of());
         PersistentVmRef networked = new PersistentVmRef(plain.engine(), plain.id(), plain.bootId(), plain.runDir(),
                 plain.agentSockets(), plain.controlSocket(), plain.privateSocketDir(), plain.pid(), plain.pidStartTime(),
                 plain.vmmBinary(), plain.accel(), plain.kernel(), plain.rootImage(), plain.disk(), plain.consoleLog(),

@@ -13,10 +13,12 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class NetworkPlanTest {
-    static NetworkPlan plan(Backend backend, boolean allowHost, List<PortMapping> publish) {
+    /** A plan in slot 5 (gateway 10.213.0.21, guest 10.213.0.22) with DNS at its gateway. */
+    static NetworkPlan plan(Backend backend, List<Integer> hostPorts, List<PortMapping> publish, String... allowNet) {
         return new NetworkPlan(publish.isEmpty() ? NetworkPolicy.EGRESS : NetworkPolicy.EGRESS_PUBLISHED_PORTS, backend,
-                5, Optional.of("10.213.0.21"), allowHost, publish,
-                backend == Backend.TAP ? Optional.of(TapNetwork.deviceName("a1b2c3d4")) : Optional.empty());
+                5, Optional.of("10.213.0.21"), hostPorts, publish,
+                backend == Backend.TAP ? Optional.of(TapNetwork.deviceName("a1b2c3d4")) : Optional.empty(),
+                java.util.Arrays.stream(allowNet).map(r -> Ipv4Range.parse(r).orElseThrow()).toList());
     }
 
     @Test
@@ -48,46 +50,45 @@ class NetworkPlanTest {
 
     @Test
     void planRoundTripsThroughJsonAndTellsTheGuestItsAddresses() {
-        NetworkPlan p = plan(Backend.USER, true, List.of(new PortMapping(8080, 80)));
+        NetworkPlan p = plan(Backend.USER, List.of(8000, 5432), List.of(new PortMapping(8080, 80)), "192.168.1.0/24");
         assertThat(NetworkPlan.fromJson(p.toJson())).isEqualTo(p);
+        assertThat(p.dnsAtGateway()).isTrue();
         assertThat(p.kernelArgs()).containsExactly("pyro.net=10.213.0.22/30,10.213.0.21,10.213.0.21",
                 "pyro.host=10.213.0.21");
-        assertThat(plan(Backend.USER, false, List.of()).kernelArgs()).noneMatch(a -> a.startsWith("pyro.host="));
+        assertThat(plan(Backend.USER, List.of(), List.of()).kernelArgs()).noneMatch(a -> a.startsWith("pyro.host="));
         assertThat(p.info().hostAlias()).contains("10.213.0.21");
         assertThat(p.info().guestAddress()).contains("10.213.0.22/30");
-        assertThat(p.request()).isEqualTo(new NetworkRequest(NetworkPolicy.EGRESS_PUBLISHED_PORTS, "user", true,
-                List.of(new PortMapping(8080, 80))));
+        assertThat(p.info().allowHostPorts()).containsExactly(8000, 5432);
+        assertThat(p.info().allowNet()).containsExactly("192.168.1.0/24");
+        assertThat(p.request()).isEqualTo(new NetworkRequest(NetworkPolicy.EGRESS_PUBLISHED_PORTS, "user",
+                List.of(8000, 5432), List.of(new PortMapping(8080, 80)), List.of("192.168.1.0/24")));
+    }
+
+    @Test
+    void aPlanRecordedWhenAllowHostMeantAllOfLoopbackReadsAsNoHostAccess() {
+        NetworkPlan old = NetworkPlan.fromJson("{\"policy\":\"egress\",\"backend\":\"tap\",\"slot\":5,"
+                + "\"dns\":\"192.168.1.1\",\"allow_host\":true,\"publish\":[],\"tap_device\":\"pta1b2c3d4\"}");
+        assertThat(old.allowHost()).isFalse();
+        assertThat(old.allowHostPorts()).isEmpty();
+        assertThat(old.allowNet()).isEmpty();
+        assertThat(old.dnsAtGateway()).isFalse();
+        assertThat(old.kernelArgs()).noneMatch(a -> a.startsWith("pyro.host="));
     }
 
     @Test
     void passtClosesTheLoopbackHoleUnlessTheHostIsAllowed() {
-        List<String> closed = Passt.argv(Path.of("/usr/bin/passt"), plan(Backend.USER, false, List.of()),
+        List<String> closed = Passt.argv(Path.of("/usr/bin/passt"), plan(Backend.USER, List.of(), List.of()),
                 Path.of("/r/net.sock"), Path.of("/r/passt.log"), "0:0");
         assertThat(closed).contains("--no-map-gw", "--one-off", "--foreground", "--no-dhcp");
         assertThat(closed).containsSequence("--tcp-ports", "none").containsSequence("--udp-ports", "none")
                 .containsSequence("--address", "10.213.0.22").containsSequence("--gateway", "10.213.0.21")
                 .containsSequence("--runas", "0:0").containsSequence("--socket", "/r/net.sock")
                 .containsSequence("--mac-addr", "52:54:00:d5:00:05");
-        List<String> open = Passt.argv(Path.of("/usr/bin/passt"), plan(Backend.USER, true,
+        List<String> open = Passt.argv(Path.of("/usr/bin/passt"), plan(Backend.USER, List.of(8000),
                 List.of(new PortMapping(8080, 80), new PortMapping(9000, 9001))), Path.of("/r/net.sock"),
                 Path.of("/r/passt.log"), "1000:1000");
         assertThat(open).doesNotContain("--no-map-gw");
         assertThat(open).containsSequence("--tcp-ports", "127.0.0.1/8080:80")
                 .containsSequence("--tcp-ports", "127.0.0.1/9000:9001");
-    }
-
-    @Test
-    void tapRulesNatTheGuestAndKeepItOffTheHostUnlessAllowed() {
-        assertThat(TapNetwork.deviceName("0123456789abcdef")).hasSizeLessThanOrEqualTo(15).startsWith("pt");
-        String dev = TapNetwork.deviceName("a1b2c3d4");
-        String closed = TapNetwork.ruleset(plan(Backend.TAP, false, List.of()), dev);
-        assertThat(closed).contains("table ip pyro_" + dev,
-                "ip saddr 10.213.0.22 oifname != \"" + dev + "\" masquerade",
-                "iifname \"" + dev + "\" drop", "oifname \"" + dev + "\" drop");
-        assertThat(closed).doesNotContain("dnat to 127.0.0.1");
-        String open = TapNetwork.ruleset(plan(Backend.TAP, true, List.of(new PortMapping(8080, 80))), dev);
-        assertThat(open).contains("iifname \"" + dev + "\" ip daddr 10.213.0.21 meta l4proto { tcp, udp } dnat to 127.0.0.1",
-                "ip daddr 127.0.0.1 tcp dport 8080 dnat to 10.213.0.22:80",
-                "oifname \"" + dev + "\" ip saddr 127.0.0.1 masquerade");
     }
 }

@@ -125,7 +125,8 @@ final class QemuNetwork implements AutoCloseable {
             argv.add("-Dpyro.netrelay.trace=true");
         }
         argv.addAll(List.of("-cp", classPath, dev.pyro.internal.net.FrameRelayMain.class.getName(),
-                files.netSocket().toString(), files.passtSocket().toString(), plan.mac(), plan.guestAddress()));
+                files.netSocket().toString(), files.passtSocket().toString(), plan.mac(), plan.guestAddress(),
+                plan.toJson())); // the relay's filter is built from the plan (FrameFilter)
         return argv;
     }
 

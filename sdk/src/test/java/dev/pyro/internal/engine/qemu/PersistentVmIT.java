@@ -378,7 +378,7 @@ class PersistentVmIT {
         // As if the booter died between spawning QEMU (and passt, and the frame relay) and
         // writing the spawn record: nothing on disk names these processes.
         dev.pyro.internal.net.NetworkPlan plan = new dev.pyro.internal.net.NetworkPlan(dev.pyro.NetworkPolicy.EGRESS,
-                dev.pyro.internal.net.Backend.USER, 201, Optional.empty(), false, List.of(), Optional.empty());
+                dev.pyro.internal.net.Backend.USER, 201, Optional.empty(), List.of(), List.of(), Optional.empty(), List.of());
         PersistentEngine.Booted stray = boot(spec("stray", disk("stray"), 1).withNetwork(Optional.of(plan)));
         stray.connection().close();
         PersistentEngine.Booted bystander = boot(spec("bystander", disk("bystander"), 1));

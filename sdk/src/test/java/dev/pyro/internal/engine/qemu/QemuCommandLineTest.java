@@ -39,7 +39,8 @@ class QemuCommandLineTest {
     @Test
     void aNetworkedVmGetsOneVirtioNetDeviceAndItsAddressesOnTheKernelCommandLine() {
         dev.pyro.internal.net.NetworkPlan plan = new dev.pyro.internal.net.NetworkPlan(dev.pyro.NetworkPolicy.EGRESS,
-                dev.pyro.internal.net.Backend.USER, 1, Optional.of("10.213.0.5"), true, List.of(), Optional.empty());
+                dev.pyro.internal.net.Backend.USER, 1, Optional.of("10.213.0.5"), List.of(8000), List.of(), Optional.empty(),
+                List.of());
         VmSpec spec = spec(Optional.empty(), Accel.TCG, true, Duration.ofSeconds(90)).withNetwork(Optional.of(plan));
         List<String> cmd = QemuCommandLine.build(QEMU, spec, files(), QemuCommandLine.Tuning.defaults(),
                 List.of("stream", "id=net0", "server=off", "addr.type=unix", "addr.path=/run/vms/abc/net.sock"));
