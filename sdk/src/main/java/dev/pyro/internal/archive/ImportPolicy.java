@@ -15,6 +15,13 @@ public final class ImportPolicy {
     public static final int MAX_PATH = 4000;
     /** Longest path component, in bytes. */
     public static final int MAX_COMPONENT = 255;
+    /**
+     * Most components of a path below /workspace. Deeper trees exist only to attack: every
+     * walker that keeps a directory handle per level (exports, clean-ups) stays within this.
+     */
+    public static final int MAX_DEPTH = 256;
+    /** Longest host path written (Linux's PATH_MAX without the NUL): what can be created can be deleted. */
+    public static final int HOST_PATH_MAX = 4095;
 
     private ImportPolicy() {
     }
