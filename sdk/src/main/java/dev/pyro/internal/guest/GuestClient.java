@@ -107,6 +107,8 @@ public final class GuestClient implements AutoCloseable {
     private final Thread writerThread;
     private final Object lostLock = new Object();
     private volatile Supplier<String> diagnostics = () -> "";
+    /** Tests only: runs on the reader thread before each frame is routed (stands for a handler that fails). */
+    volatile java.util.function.Consumer<Frame> readerHook = f -> { };
     private volatile String lostReason;
     private volatile boolean shutdownRequested;
 
@@ -529,6 +531,7 @@ public final class GuestClient implements AutoCloseable {
                     connectionLost("protocol error: " + violation, null);
                     return;
                 }
+                readerHook.accept(frame);
                 if (dispatch(frame)) {
                     idleFrames = 0;
                 } else if (++idleFrames > MAX_IDLE_FRAMES) {
