@@ -198,8 +198,10 @@ final class MachineSchemas {
                 "stderr", string("Standard error as UTF-8 text."),
                 "stdout_base64", string("The exact stdout bytes, only when they were not valid UTF-8."),
                 "stderr_base64", string("The exact stderr bytes, only when they were not valid UTF-8."),
-                "stdout_truncated", bool("True when stdout was cut at the output limit."),
-                "stderr_truncated", bool("True when stderr was cut at the output limit."),
+                "stdout_truncated", bool("True when stdout was cut at max_output_bytes."),
+                "stderr_truncated", bool("True when stderr was cut at max_output_bytes."),
+                OutputLimit.schemaFields()[0], OutputLimit.schemaFields()[1],
+                OutputLimit.schemaFields()[2], OutputLimit.schemaFields()[3],
                 "timed_out", bool("True when the command was killed at timeout_seconds."),
                 "duration_ms", integer("How long it ran.")),
                 List.of(idField, "exit_code", "stdout", "stderr", "timed_out", "duration_ms"));

@@ -4,6 +4,7 @@ import static dev.pyro.mcp.Schemas.*;
 
 import dev.pyro.JsonViews;
 import dev.pyro.RunRequest;
+import dev.pyro.RunResult;
 import dev.pyro.Pyro;
 import dev.pyro.mcp.Arguments;
 import dev.pyro.mcp.EnvironmentChoice;
@@ -47,7 +48,9 @@ public final class VmRunTool implements PyroTool {
             "`command` is either a shell command line (a string, run with `sh -lc`, so pipes, &&, globs"
                     + " and variables work) or an exact argv (an array of strings, run without a shell).",
             "Returns exit_code, stdout and stderr (UTF-8 text), timed_out and timings (ms). A non-zero"
-                    + " exit_code is a normal result of the command, not a failure of the tool.",
+                    + " exit_code is a normal result of the command, not a failure of the tool. Each of stdout and"
+                    + " stderr is cut after max_output_bytes (default " + OutputLimit.DEFAULT + "); stdout_cut_bytes"
+                    + " and stderr_cut_bytes say how much was cut.",
             "The command and everything it started are killed after timeout_seconds (then exit_code is 124"
                     + " and timed_out is true). A VM boots in well under a second with KVM and in a few seconds"
                     + " under software emulation; the very first run on a machine builds the guest runtime"
@@ -78,7 +81,8 @@ public final class VmRunTool implements PyroTool {
                         1, RunRequest.DEFAULT_TTL_SECONDS),
                 "allow_host_compat", bool("Only when the user explicitly accepts running WITHOUT isolation: if this"
                         + " host cannot run VMs, run the command directly on the host instead (the result then says"
-                        + " execution_mode \"host_compat\"). Default false.", false));
+                        + " execution_mode \"host_compat\"). Default false.", false),
+                OutputLimit.NAME, OutputLimit.property());
         props.putAll(MachineSchemas.networkProperties());
         return object(props, List.of("environment", "command"));
     }
@@ -104,7 +108,10 @@ public final class VmRunTool implements PyroTool {
                 .ttlSeconds(args.integer("ttl_seconds", RunRequest.DEFAULT_TTL_SECONDS, "seconds"))
                 .allowHostCompat(args.bool("allow_host_compat", false))
                 .network(MachineSchemas.network(args))
+                .outputLimitBytes(OutputLimit.of(args))
                 .build();
-        return JsonViews.run(context.pyro().run(request));
+        OutputLimit.Counter counter = new OutputLimit.Counter();
+        RunResult r = context.pyro().run(request, counter);
+        return counter.annotate(JsonViews.run(r), r.stdout(), r.stderr());
     }
 }
