@@ -781,6 +781,28 @@ static void test_rules(void)
     check(system(p) == 0, "removed limits-ok");
     free(before);
     before = snapshot(); /* the workspace directory's time changed */
+    /* The paths of one import take at most 64 MiB together: 15 directories of 255 bytes, then
+     * thousands of files in the deepest (about 3,850 bytes each). */
+    {
+        static char longdir[4096];
+        size_t n = 0;
+        for (int i = 0; i < 15; i++) {
+            if (i)
+                longdir[n++] = '/';
+            memset(longdir + n, 'a' + i, 255);
+            n += 255;
+        }
+        longdir[n] = '\0';
+        ch = next_ch++;
+        send_import(ch, "/workspace", 0, 0);
+        static char entry[4200];
+        for (int i = 0; i < 18000; i++) {
+            snprintf(entry, sizeof entry, "%s/f%05d", longdir, i);
+            send_entry(ch, KIND_FILE, entry, 0644, T1, 0, NULL);
+        }
+        send_end(ch);
+        expect_rejected(ch, ERR_LIMIT, before, "18,000 paths of 3,850 bytes: more than 64 MiB of paths: LIMIT");
+    }
     /* More than 256 components. */
     {
         static char deep[1200];

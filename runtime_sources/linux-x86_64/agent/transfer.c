@@ -25,6 +25,9 @@
 #define MAX_COMPONENT 255u
 /* Most components of a workspace-relative path (the host's ImportPolicy.MAX_DEPTH). */
 #define MAX_DEPTH 256u
+/* Most bytes the paths of one import may take together (the host's ImportPolicy.MAX_PATH_BYTES):
+ * bounds what the staging bookkeeping and the undo journal hold. */
+#define MAX_PATH_BYTES (64ull << 20)
 /* Files at least this large are checked against the disk's free space before any data. */
 #define SPACE_CHECK_MIN (1u << 20)
 /* EXPORT_DATA chunk, and how much one export sends per turn of the loop. */
@@ -239,7 +242,7 @@ struct import {
     char *prefix; /* the destination, workspace-relative ("" = the workspace) */
     /* entries: the frames (reported); paths: the paths the import created, the directories
      * its entries imply included, which max_entries caps (as the host counts them). */
-    uint64_t max_entries, max_bytes, entries, paths, bytes;
+    uint64_t max_entries, max_bytes, entries, paths, path_bytes, bytes;
     int file_fd; /* the regular file whose data is arriving, or -1 */
     char *file_rel;
     uint64_t file_left, file_mtime;
@@ -331,8 +334,9 @@ static struct timespec ts_of(uint64_t ns)
     return (struct timespec){ (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
 }
 
-/* One more path in the import, unless that passes max_entries: 0, or -1 with *x set (LIMIT). */
-static int count_path(struct import *im, const char *entry, struct xerr *x)
+/* One more path (`len` bytes below the workspace) in the import, unless that passes max_entries
+ * or MAX_PATH_BYTES: 0, or -1 with *x set (LIMIT). */
+static int count_path(struct import *im, size_t len, const char *entry, struct xerr *x)
 {
     char b1[216];
     if (im->max_entries && im->paths >= im->max_entries) {
@@ -340,7 +344,13 @@ static int count_path(struct import *im, const char *entry, struct xerr *x)
              "that paths imply)", shown(entry, b1), (unsigned long long)im->max_entries);
         return -1;
     }
+    if (im->path_bytes + len > MAX_PATH_BYTES) {
+        xset(x, ERR_LIMIT, 0, "entry \"%s\": the paths of this import take more than %llu bytes in all",
+             shown(entry, b1), (unsigned long long)MAX_PATH_BYTES);
+        return -1;
+    }
     im->paths++;
+    im->path_bytes += len;
     return 0;
 }
 
@@ -368,7 +378,7 @@ static int staging_dir(struct import *im, const char *dir, const char *entry, st
         memcpy(comp, p, n);
         comp[n] = '\0';
         if (entry && faccessat(fd, comp, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT &&
-            count_path(im, entry, x) < 0) {
+            count_path(im, (size_t)(p - dir) + n, entry, x) < 0) {
             close(fd);
             return -1;
         }
@@ -619,7 +629,7 @@ static int import_entry(struct import *im, const struct frame *f, struct xerr *x
      * entries below it) does not. */
     struct stat leaf_st;
     if ((kind != KIND_DIR || (fstatat(pfd, leaf, &leaf_st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)) &&
-        count_path(im, path, x) < 0)
+        count_path(im, strlen(full), path, x) < 0)
         goto out;
     struct timespec ts[2] = { ts_of(mtime), ts_of(mtime) };
     mode &= 0777; /* setuid, setgid and sticky are stripped */

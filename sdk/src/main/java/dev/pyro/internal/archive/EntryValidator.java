@@ -15,7 +15,8 @@ import java.nio.charset.StandardCharsets;
  *   <li>each path once, except that a directory may be named again (it only updates its mode);
  *   <li>symlink targets by {@link ImportPolicy#symlinkTargetRule}; a hardlink's target names an
  *       earlier regular file (or hardlink) of this stream;
- *   <li>at most {@value ImportPolicy#MAX_DEPTH} components below /workspace;
+ *   <li>at most {@value ImportPolicy#MAX_DEPTH} components below /workspace, and all the paths
+ *       the cap counts at most {@value ImportPolicy#MAX_PATH_BYTES} bytes together;
  *   <li>the caps: at most {@link ImportCaps#maxEntries()} paths (entries, and the directories
  *       their paths imply without naming them: {@code a/b/c/f} alone makes four) and
  *       {@link ImportCaps#maxBytes()} bytes of file data;
@@ -41,6 +42,7 @@ public final class EntryValidator {
     /** Paths seen and what they are. */
     private final PathTree<Byte> seen = new PathTree<>(DIR);
     private int hostPrefix;
+    private long pathBytes;
     private long entries;
     private long bytes;
 
@@ -156,7 +158,7 @@ public final class EntryValidator {
             default -> { }
         }
         if (existing == null) {
-            checkEntryCap(e);
+            checkEntryCap(e, prefixLength + path.length);
         }
         if (e.kind() == EntryKind.FILE && e.size() > caps.maxBytes() - bytes) {
             throw EntryRejectedException.of(label, e.displayPath(), "more than " + caps.maxBytes()
@@ -192,7 +194,7 @@ public final class EntryValidator {
             }
             PathTree.Node next = seen.child(dir, path, start, i);
             if (next == null) {
-                checkEntryCap(e);
+                checkEntryCap(e, prefixLength + i);
                 next = seen.add(dir, path, start, i, DIR);
             } else if (seen.value(next) != DIR) {
                 throw reject(e, "a parent in this " + streamWord() + " is not a directory ('"
@@ -205,12 +207,21 @@ public final class EntryValidator {
         return dir;
     }
 
-    /** Refuses one more path when the cap is reached (checked before the path is kept). */
-    private void checkEntryCap(Entry e) {
+    /**
+     * Refuses one more path (of {@code length} bytes below /workspace) when the cap or the
+     * limit on all paths' bytes is reached; checked before the path is kept.
+     */
+    private void checkEntryCap(Entry e, long length) {
         if (seen.size() >= caps.maxEntries()) {
             throw EntryRejectedException.of(label, e.displayPath(), "more than " + caps.maxEntries()
                     + " entries (counting the directories that paths imply)", consequence, caps.entriesAdvice());
         }
+        if (pathBytes + length > ImportPolicy.MAX_PATH_BYTES) {
+            throw EntryRejectedException.of(label, e.displayPath(), "the paths of this " + streamWord()
+                    + " take more than " + ImportPolicy.MAX_PATH_BYTES + " bytes in all (a fixed limit)", consequence,
+                    "split it, or use shorter names");
+        }
+        pathBytes += length;
     }
 
     /** A rejection of {@code e} for {@code rule}, in this validator's words. */

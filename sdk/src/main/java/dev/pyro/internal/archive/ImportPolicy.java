@@ -20,6 +20,13 @@ public final class ImportPolicy {
      * walker that keeps a directory handle per level (exports, clean-ups) stays within this.
      */
     public static final int MAX_DEPTH = 256;
+    /**
+     * Most bytes the paths of one transfer may take together (every path the cap counts, at its
+     * full length below /workspace): 200,000 paths of 335 bytes on average. Whoever keeps a
+     * transfer's paths (the agent's staging bookkeeping and undo journal) stays within it, where
+     * 200,000 paths of 4,000 bytes would need 800 MB.
+     */
+    public static final long MAX_PATH_BYTES = 64L << 20;
     /** Longest host path written (Linux's PATH_MAX without the NUL): what can be created can be deleted. */
     public static final int HOST_PATH_MAX = 4095;
 

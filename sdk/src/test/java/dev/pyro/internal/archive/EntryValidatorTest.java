@@ -100,6 +100,19 @@ class EntryValidatorTest {
                 .hasMessageContaining("'x/y/z': more than 2 entries");
     }
 
+    /** 17,500 paths of 3,850 bytes take more than 64 MiB: refused, as the agent would. */
+    @Test
+    void allPathsTogetherTakeAtMost64MiB() {
+        String dir = ("d".repeat(255) + "/").repeat(15);
+        EntryValidator many = new EntryValidator("archive entry", "nothing was imported", "", ImportCaps.defaults());
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 18_000; i++) {
+                many.accept(Entry.file(b(dir + "f" + i), 0644, 0, 0));
+            }
+        }).hasMessageContaining("the paths of this archive take more than 67108864 bytes in all (a fixed limit)");
+        assertThat(many.paths()).isBetween(17_000L, 17_500L);
+    }
+
     @Test
     void pathsDeeperThan256ComponentsAreRefused() {
         String deep = "d/".repeat(256) + "f"; // 257 components
