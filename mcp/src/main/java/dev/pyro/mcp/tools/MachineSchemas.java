@@ -224,7 +224,8 @@ final class MachineSchemas {
                 "workspace_id", string("The workspace."),
                 "source", string("What was copied."),
                 "destination", string("Where it went."),
-                "artifact_type", string("\"file\", \"directory\", \"symlink\" or \"tar_archive\"."),
+                "artifact_type", string("An export: \"file\" or \"directory\" (never a symlink); a sync push:"
+                        + " \"directory\" or \"tar_archive\"."),
                 "entry_count", integer("Files, directories and links written."),
                 "bytes_written", integer("File bytes written.")),
                 List.of("workspace_id", "source", "destination", "entry_count", "bytes_written"));
