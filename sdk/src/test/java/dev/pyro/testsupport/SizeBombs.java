@@ -203,6 +203,19 @@ public final class SizeBombs {
         return file;
     }
 
+    /**
+     * A .tar.gz whose single file declares {@code size} bytes and carries only the first 256 MiB
+     * of them (zeros): whoever refuses it by its declared size never reaches the truncation,
+     * and a guest that refuses it does so while the host still streams its data.
+     */
+    public static Path declaredOnly(Path file, long size) throws IOException {
+        try (TarStream t = new TarStream(file)) {
+            t.header("huge", TarConstants.LF_NORMAL, 0644, size);
+            t.repeat((byte) 0, 256L << 20);
+        }
+        return file;
+    }
+
     private static byte[] deflateFlushed(byte[] data) {
         Deflater d = new Deflater(Deflater.BEST_COMPRESSION, true);
         d.setInput(data);

@@ -140,6 +140,30 @@ class ExportWriterTest {
         assertThat(Files.getAttribute(one, "unix:mode")).isEqualTo(0100755);
     }
 
+    /**
+     * The implied-directory bomb from a guest: 42 files whose 4,000-byte paths are 2,000 one-byte
+     * components each. Refused at the first (too deep), nothing left; and a tree that is as deep
+     * as allowed, with a long name at every level, refused only at its end, is cleaned up whole.
+     */
+    @Test
+    void impliedDirectoryBombsFromAGuestLeaveNothingBehind() {
+        refused(w -> {
+            root(w);
+            for (int i = 0; i < 42; i++) {
+                w.entry(Frame.KIND_FILE, b("d" + i + "/a".repeat(1995) + "/f"), 0644, 0, 0, new byte[0]);
+            }
+        }, "more than 256 path components below /workspace");
+        refused(w -> {
+            root(w);
+            String deep = ("x".repeat(14) + "/").repeat(255); // 255 directories, 3,825 bytes
+            w.entry(Frame.KIND_FILE, b(deep + "f"), 0644, 0, 0, new byte[0]);
+            for (int i = 0; i < 1000; i++) {
+                w.entry(Frame.KIND_FILE, b(deep + "g" + i), 0644, 0, 0, new byte[0]);
+            }
+            w.entry(Frame.KIND_FILE, b("../escape"), 0644, 0, 0, new byte[0]);
+        }, "'..' escapes the destination");
+    }
+
     @Test
     void capsBoundWhatAGuestCanSend() {
         assertThatThrownBy(() -> {

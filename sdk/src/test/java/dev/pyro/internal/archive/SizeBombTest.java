@@ -177,6 +177,44 @@ class SizeBombTest {
                 }));
     }
 
+    /**
+     * A file larger than the disk can hold fails at its header, before any of its data, when the
+     * caps would let it through: in host-compat against the free space of the workspace's
+     * filesystem, in the agent against the workspace disk's (ERROR LIMIT, ENOSPC).
+     */
+    @org.junit.jupiter.api.Test
+    void aFileLargerThanTheDiskFailsAtItsHeader() throws Exception {
+        Path parent = tmp.resolve("disk");
+        Map<String, String> before = scene(parent);
+        long free = Files.getFileStore(parent).getUsableSpace();
+        Path archive = SizeBombs.declaredOnly(tmp.resolve("huge.tar.gz"), free + (1L << 30));
+        ImportCaps unlimited = new ImportCaps(1000, Long.MAX_VALUE);
+        Path ws = parent.resolve("ws");
+        assertThatThrownBy(() -> Transfers.seed(HostWorkspace.open(ws), archive, unlimited,
+                dev.pyro.ProgressListener.NONE)).isInstanceOfSatisfying(dev.pyro.PyroException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(dev.pyro.PyroException.Kind.INVALID_ARGUMENT);
+                    assertThat(e.getMessage()).contains("entry 'huge' of " + (free + (1L << 30)) + " bytes does not fit")
+                            .contains("free space on that disk or import less");
+                    results.put("disk host-compat", e.getMessage());
+                });
+        assertThat(TreeSnapshot.of(parent, true, n -> n.endsWith(".log"))).isEqualTo(before);
+        try (StdioAgent agent = StdioAgent.start(ws, parent.resolve("agent.log"))) {
+            assertThatThrownBy(() -> Transfers.seed(new GuestFiles(agent.client()), archive, unlimited,
+                    dev.pyro.ProgressListener.NONE)).isInstanceOfSatisfying(dev.pyro.PyroException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(dev.pyro.PyroException.Kind.INVALID_ARGUMENT);
+                        assertThat(e.getCause()).isInstanceOfSatisfying(TransferFailedException.class, t -> {
+                            assertThat(t.code()).isEqualTo(Frame.Error.LIMIT);
+                            assertThat(t.errno()).isEqualTo(TransferFailedException.ENOSPC);
+                        });
+                        assertThat(e.getMessage()).contains("entry \"huge\": " + (free + (1L << 30))
+                                + " bytes do not fit: the workspace disk has").endsWith("nothing was imported (free "
+                                + "space in the workspace, or import less)");
+                        results.put("disk agent", e.getMessage());
+                    });
+        }
+        assertThat(TreeSnapshot.of(parent, true, n -> n.endsWith(".log"))).isEqualTo(before);
+    }
+
     /** The archive's entries straight to the guest, without {@link EntryValidator}. */
     static void sendUnchecked(Path archive, GuestImport imp) throws IOException {
         byte[] buf = new byte[65536];
