@@ -71,11 +71,4 @@ public final class TransferFailedException extends PyroException {
     public String guestMessage() {
         return guestMessage;
     }
-
-    /** Control characters (a hostile or careless guest) would break the one-line rule. */
-    static String oneLine(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        s.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-        return b.toString();
-    }
 }
