@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -759,6 +760,77 @@ static void test_rules(void)
     send_file(ch, "f2", 0644, T1, "0123456789012345678901234567890123456789", 40);
     send_end(ch);
     expect_rejected(ch, ERR_LIMIT, before, "max_bytes 100, 61 + 40 bytes: LIMIT");
+    /* Directories that paths imply count toward max_entries (as the host counts them). */
+    ch = next_ch++;
+    send_import(ch, "/workspace", 3, 0);
+    send_file(ch, "i1/i2/i3/f", 0644, T1, "x", 1); /* four paths */
+    send_end(ch);
+    expect_rejected(ch, ERR_LIMIT, before, "max_entries 3, one file three directories deep: LIMIT");
+    ch = next_ch++;
+    send_import(ch, "/workspace/limits-ok", 3, 0);
+    send_file(ch, "d/f", 0644, T1, "x", 1);
+    send_entry(ch, KIND_DIR, "d", 0755, T1, 0, NULL); /* named after it was implied: not counted again */
+    send_file(ch, "d/g", 0644, T1, "x", 1);
+    send_end(ch);
+    struct reply ok = wait_reply(ch, 30);
+    check(ok.type == T_IMPORT_OK && ok.a == 3, "max_entries 3: d/f, d, d/g are three paths (IMPORT_OK, %llu entries) %s",
+          (unsigned long long)ok.a, ok.msg);
+    snprintf(p, sizeof p, "%s/limits-ok/d/g", ws);
+    check(exists(p), "the import within the limit landed");
+    snprintf(p, sizeof p, "rm -rf %s/limits-ok", ws);
+    check(system(p) == 0, "removed limits-ok");
+    free(before);
+    before = snapshot(); /* the workspace directory's time changed */
+    /* The paths of one import take at most 64 MiB together: 15 directories of 255 bytes, then
+     * thousands of files in the deepest (about 3,850 bytes each). */
+    {
+        static char longdir[4096];
+        size_t n = 0;
+        for (int i = 0; i < 15; i++) {
+            if (i)
+                longdir[n++] = '/';
+            memset(longdir + n, 'a' + i, 255);
+            n += 255;
+        }
+        longdir[n] = '\0';
+        ch = next_ch++;
+        send_import(ch, "/workspace", 0, 0);
+        static char entry[4200];
+        for (int i = 0; i < 18000; i++) {
+            snprintf(entry, sizeof entry, "%s/f%05d", longdir, i);
+            send_entry(ch, KIND_FILE, entry, 0644, T1, 0, NULL);
+        }
+        send_end(ch);
+        expect_rejected(ch, ERR_LIMIT, before, "18,000 paths of 3,850 bytes: more than 64 MiB of paths: LIMIT");
+    }
+    /* More than 256 components. */
+    {
+        static char deep[1200];
+        size_t n = 0;
+        for (int i = 0; i < 257; i++)
+            n += (size_t)snprintf(deep + n, sizeof deep - n, i ? "/d" : "d");
+        ch = next_ch++;
+        send_import(ch, "/workspace", 0, 0);
+        send_file(ch, deep, 0644, T1, "x", 1);
+        send_end(ch);
+        expect_rejected(ch, ERR_REJECTED, before, "a path of 257 components: REJECTED");
+    }
+    /* A file larger than the disk's free space fails at its header (ERROR LIMIT, ENOSPC). */
+    {
+        struct statvfs vfs;
+        check(statvfs(ws, &vfs) == 0, "statvfs of the workspace");
+        uint64_t too_big = (uint64_t)vfs.f_bavail * vfs.f_frsize + (1ull << 30);
+        ch = next_ch++;
+        send_import(ch, "/workspace", 0, 0);
+        send_entry(ch, KIND_FILE, "huge", 0644, T1, too_big, NULL);
+        send_end(ch); /* never reached: the entry is refused before its data */
+        struct reply r = wait_reply(ch, 30);
+        char *after = snapshot();
+        check(is_error(&r, ERR_LIMIT) && r.err == ENOSPC && strcmp(before, after) == 0 && staging_gone(),
+              "a file of %llu bytes, more than the disk has free: LIMIT/ENOSPC at its header [%s]",
+              (unsigned long long)too_big, r.msg);
+        free(after);
+    }
 
     /* Conflicts (found before anything is renamed). */
     ch = next_ch++;

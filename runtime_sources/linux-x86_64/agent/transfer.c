@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -22,6 +23,13 @@
 /* Longest workspace-relative path an entry may end up at; components at most NAME_MAX. */
 #define MAX_REL 4000u
 #define MAX_COMPONENT 255u
+/* Most components of a workspace-relative path (the host's ImportPolicy.MAX_DEPTH). */
+#define MAX_DEPTH 256u
+/* Most bytes the paths of one import may take together (the host's ImportPolicy.MAX_PATH_BYTES):
+ * bounds what the staging bookkeeping and the undo journal hold. */
+#define MAX_PATH_BYTES (64ull << 20)
+/* Files at least this large are checked against the disk's free space before any data. */
+#define SPACE_CHECK_MIN (1u << 20)
 /* EXPORT_DATA chunk, and how much one export sends per turn of the loop. */
 #define XCHUNK (256u * 1024u)
 #define XSTEP_BUDGET (2u * 1024u * 1024u)
@@ -232,7 +240,9 @@ struct import {
     int stage_root;  /* the staging root directory */
     char id[48];     /* this import's directory in it */
     char *prefix; /* the destination, workspace-relative ("" = the workspace) */
-    uint64_t max_entries, max_bytes, entries, bytes;
+    /* entries: the frames (reported); paths: the paths the import created, the directories
+     * its entries imply included, which max_entries caps (as the host counts them). */
+    uint64_t max_entries, max_bytes, entries, paths, path_bytes, bytes;
     int file_fd; /* the regular file whose data is arriving, or -1 */
     char *file_rel;
     uint64_t file_left, file_mtime;
@@ -324,11 +334,33 @@ static struct timespec ts_of(uint64_t ns)
     return (struct timespec){ (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
 }
 
+/* One more path (`len` bytes below the workspace) in the import, unless that passes max_entries
+ * or MAX_PATH_BYTES: 0, or -1 with *x set (LIMIT). */
+static int count_path(struct import *im, size_t len, const char *entry, struct xerr *x)
+{
+    char b1[216];
+    if (im->max_entries && im->paths >= im->max_entries) {
+        xset(x, ERR_LIMIT, 0, "entry \"%s\": more than %llu entries (the import's limit, counting the directories "
+             "that paths imply)", shown(entry, b1), (unsigned long long)im->max_entries);
+        return -1;
+    }
+    if (im->path_bytes + len > MAX_PATH_BYTES) {
+        xset(x, ERR_LIMIT, 0, "entry \"%s\": the paths of this import take more than %llu bytes in all",
+             shown(entry, b1), (unsigned long long)MAX_PATH_BYTES);
+        return -1;
+    }
+    im->paths++;
+    im->path_bytes += len;
+    return 0;
+}
+
 /*
  * The staging directory for workspace-relative directory `dir`, created (with its
  * missing parents, as implicit directories) if needed. An fd, or -1 with *x set.
+ * `entry` (NULL for the destination itself) is the entry that needs it: directories made
+ * for an entry count toward max_entries.
  */
-static int staging_dir(struct import *im, const char *dir, struct xerr *x)
+static int staging_dir(struct import *im, const char *dir, const char *entry, struct xerr *x)
 {
     char b1[216];
     int fd = open_beneath(im->new_fd, dir, O_RDONLY | O_DIRECTORY, 0);
@@ -345,6 +377,11 @@ static int staging_dir(struct import *im, const char *dir, struct xerr *x)
         char comp[MAX_COMPONENT + 1];
         memcpy(comp, p, n);
         comp[n] = '\0';
+        if (entry && faccessat(fd, comp, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT &&
+            count_path(im, (size_t)(p - dir) + n, entry, x) < 0) {
+            close(fd);
+            return -1;
+        }
         if (mkdirat(fd, comp, 0700) == 0) {
             char *rel = strndup(dir, (size_t)(p - dir) + n);
             int rc = rel ? add_dirmeta(im, rel, 0755, 0, 1) : -1;
@@ -465,7 +502,7 @@ static void handle_import(struct conn *c, const struct frame *f)
         goto fail;
     }
     if (*rel) {
-        int fd = staging_dir(im, rel, &x);
+        int fd = staging_dir(im, rel, NULL, &x);
         if (fd < 0)
             goto fail;
         close(fd);
@@ -545,11 +582,6 @@ static int import_entry(struct import *im, const struct frame *f, struct xerr *x
         xset(x, ERR_REJECTED, EINVAL, "entry \"%s\": a %s has no target", shown(path, b1), kind_name(kind));
         goto out;
     }
-    if (im->max_entries && im->entries >= im->max_entries) {
-        xset(x, ERR_LIMIT, 0, "entry \"%s\": more than %llu entries (the import's limit)", shown(path, b1),
-             (unsigned long long)im->max_entries);
-        goto out;
-    }
     if (kind == KIND_FILE && im->max_bytes && (size > im->max_bytes || im->bytes > im->max_bytes - size)) {
         xset(x, ERR_LIMIT, EFBIG, "entry \"%s\": more than %llu bytes of file data (the import's limit)",
              shown(path, b1), (unsigned long long)im->max_bytes);
@@ -564,11 +596,26 @@ static int import_entry(struct import *im, const struct frame *f, struct xerr *x
              shown(path, b1));
         goto out;
     }
+    if (path_depth(full) > MAX_DEPTH) {
+        xset(x, ERR_REJECTED, ENAMETOOLONG, "entry \"%s\": more than 256 path components below " WS_NAME,
+             shown(path, b1));
+        goto out;
+    }
+    if (kind == KIND_FILE && size >= SPACE_CHECK_MIN) {
+        /* A file the disk cannot hold fails at its header, before any of its data. */
+        struct statvfs vfs;
+        if (fstatvfs(im->new_fd, &vfs) == 0 && size / vfs.f_frsize >= (uint64_t)vfs.f_bavail) {
+            xset(x, ERR_LIMIT, ENOSPC, "entry \"%s\": %llu bytes do not fit: the workspace disk has %llu bytes free",
+                 shown(path, b1), (unsigned long long)size,
+                 (unsigned long long)vfs.f_bavail * (unsigned long long)vfs.f_frsize);
+            goto out;
+        }
+    }
     char *slash = strrchr(full, '/');
     const char *leaf = slash ? slash + 1 : full;
     if (slash)
         *slash = '\0';
-    pfd = staging_dir(im, slash ? full : "", x);
+    pfd = staging_dir(im, slash ? full : "", path, x);
     if (slash)
         *slash = '/';
     if (pfd < 0) {
@@ -578,6 +625,12 @@ static int import_entry(struct import *im, const struct frame *f, struct xerr *x
         goto out;
     }
 
+    /* A new path counts toward max_entries; a directory named again (or made earlier for
+     * entries below it) does not. */
+    struct stat leaf_st;
+    if ((kind != KIND_DIR || (fstatat(pfd, leaf, &leaf_st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)) &&
+        count_path(im, strlen(full), path, x) < 0)
+        goto out;
     struct timespec ts[2] = { ts_of(mtime), ts_of(mtime) };
     mode &= 0777; /* setuid, setgid and sticky are stripped */
     switch (kind) {

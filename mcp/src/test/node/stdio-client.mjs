@@ -286,6 +286,31 @@ await check("workspace_status and workspace_logs tell the story", async () => {
   return { command_count: s.command_count };
 });
 
+await check("workspace_exec of 200 MB of output: a truncated, well-formed result within the message limit", async () => {
+  const LIMIT = 16 * 1024 * 1024; // the MCP Java SDK's message limit
+  const command = "head -c 200000000 /dev/zero | tr '\\0' x; echo done >&2";
+  const r = await call("workspace_exec", { workspace_id: workspaceId, command, timeout_seconds: 600 });
+  const w = ok(r, "exec of 200 MB"); // both forms, equal: the default fits twice
+  assert(w.exit_code === 0 && w.stdout_truncated === true && w.stdout.length === 262144 && /^x+$/.test(w.stdout),
+    `default max_output_bytes: ${JSON.stringify({ ...w, stdout: w.stdout.length })}`);
+  assert(w.stdout_cut_bytes === 200000000 - 262144 && w.stderr === "done\n" && w.stderr_cut_bytes === 0,
+    `cut bytes: ${w.stdout_cut_bytes}, ${w.stderr_cut_bytes}, stderr ${JSON.stringify(w.stderr)}`);
+  const size = Buffer.byteLength(JSON.stringify(r));
+  assert(size < LIMIT, `${size} bytes`);
+  const big = await call("workspace_exec", { workspace_id: workspaceId, command, timeout_seconds: 600,
+    max_output_bytes: 1048576 });
+  assert(big.isError !== true, JSON.stringify(big).slice(0, 500));
+  const s = big.structuredContent;
+  assert(s.stdout.length === 1048576 && s.stdout_cut_bytes === 200000000 - 1048576, `max: ${s.stdout.length}, ${s.stdout_cut_bytes}`);
+  const text = big.content.find((c) => c.type === "text").text;
+  const preview = JSON.parse(text); // the text copy is JSON too, with the output cut to a preview
+  assert(preview.stdout.length < 20000 && preview.stdout.includes("more characters of stdout in this result's structuredContent")
+    && preview.stdout_cut_bytes === s.stdout_cut_bytes, `text copy: ${text.slice(0, 300)}...`);
+  const bigSize = Buffer.byteLength(JSON.stringify(big));
+  assert(bigSize < LIMIT && bigSize < 2 * 1048576, `${bigSize} bytes: the output went out twice`);
+  return { default_result_bytes: size, max_result_bytes: bigSize, cut: w.stdout_cut_bytes };
+});
+
 await check("tool errors: unknown workspace, destination outside /workspace", async () => {
   const u = await call("workspace_exec", { workspace_id: "feedface0000", command: "true" });
   assert(u.isError === true && bothForms(u).error.kind === "not_found", JSON.stringify(u));

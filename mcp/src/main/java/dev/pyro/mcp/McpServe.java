@@ -130,7 +130,8 @@ public final class McpServe {
         OutputStream stdout = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024);
         StderrLogging.takeStdout();
         Pyro pyro = Pyro.builder().progress(new ProgressRouter()).hostAccess(access).build();
-        PyroMcpServer server = new PyroMcpServer(pyro, options.profile(), new NetworkGate(options.allowNet()));
+        PyroMcpServer server = new PyroMcpServer(pyro, options.profile(), new NetworkGate(options.allowNet()),
+                PyroMcpServer.maxCalls(System.getenv()));
         System.err.println("pyro mcp: tools may read and write host paths under " + String.join(", ",
                 access.roots().stream().map(Path::toString).toList()) + " (add more with --allow-path DIR); host-compat"
                 + (access.hostCompatAllowed() ? " is ALLOWED: tools may run commands on this host without isolation"

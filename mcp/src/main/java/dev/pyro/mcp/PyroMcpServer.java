@@ -12,7 +12,8 @@ import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,6 +30,10 @@ public final class PyroMcpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PyroMcpServer.class);
     /** How long in-flight calls get to unwind (kill their guest command, delete their VM) at shutdown. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    /** Tool calls that may run at once by default; more are refused until one ends. */
+    public static final int DEFAULT_MAX_CALLS = 16;
+    /** The environment variable that sets how many tool calls may run at once. */
+    public static final String ENV_MAX_CALLS = "PYRO_MCP_MAX_CALLS";
 
     static final String INSTRUCTIONS = String.join("\n",
             "pyro runs commands in isolated, disposable Linux microVMs (Debian), never on the user's machine.",
@@ -55,6 +60,7 @@ public final class PyroMcpServer implements AutoCloseable {
     private final CallRegistry calls = new CallRegistry();
     private final MessageTap tap = new MessageTap(calls);
     private final ExecutorService executor;
+    private final int maxCalls;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile McpAsyncServer server;
 
@@ -63,23 +69,56 @@ public final class PyroMcpServer implements AutoCloseable {
      *     so that progress reaches clients. The server closes it on {@link #close()}.
      */
     public PyroMcpServer(Pyro pyro, Profile profile) {
-        this(pyro, profile, NetworkGate.closed());
+        this(pyro, profile, NetworkGate.closed(), maxCalls(System.getenv()));
     }
 
     /**
      * @param network the network doors the operator lets tool calls open
+     * @param maxCalls tool calls that may run at once (each holds a thread and its command's output)
      */
-    public PyroMcpServer(Pyro pyro, Profile profile, NetworkGate network) {
+    public PyroMcpServer(Pyro pyro, Profile profile, NetworkGate network, int maxCalls) {
         this.pyro = pyro;
         this.profile = profile;
         this.network = network;
         this.tools = ToolCatalog.forProfile(profile, EnvironmentChoice.of(pyro.environments()), pyro.hostAccess());
+        this.maxCalls = maxCalls;
+        this.executor = callPool(maxCalls);
+    }
+
+    /**
+     * The threads tool calls run on: one per call (a cancellation interrupts exactly that call),
+     * at most {@code maxCalls} at once and no queue, so a client that floods the server gets
+     * refusals, not a heap full of waiting calls and their outputs.
+     */
+    static ExecutorService callPool(int maxCalls) {
         AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newCachedThreadPool(r -> {
+        return new ThreadPoolExecutor(0, maxCalls, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "pyro-mcp-call-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * {@value #ENV_MAX_CALLS} from {@code env}, else {@value #DEFAULT_MAX_CALLS}.
+     *
+     * @throws dev.pyro.PyroException naming the variable when it is not a positive number
+     */
+    public static int maxCalls(java.util.Map<String, String> env) {
+        String v = env.get(ENV_MAX_CALLS);
+        if (v == null || v.isBlank()) {
+            return DEFAULT_MAX_CALLS;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= 1 && n <= 1024) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw dev.pyro.PyroException.invalidArgument(ENV_MAX_CALLS + "='" + v + "' is not a number of calls; use a "
+                + "whole number from 1 to 1024 (default " + DEFAULT_MAX_CALLS + ")");
     }
 
     /** The tools served, in tools/list order. */
@@ -120,7 +159,7 @@ public final class PyroMcpServer implements AutoCloseable {
     }
 
     private McpAsyncServer configure(McpServer.AsyncSpecification<?> spec) {
-        ToolDispatcher dispatcher = new ToolDispatcher(new ToolContext(pyro, network), calls, executor);
+        ToolDispatcher dispatcher = new ToolDispatcher(new ToolContext(pyro, network), calls, executor, maxCalls);
         List<McpServerFeatures.AsyncToolSpecification> specs = tools.stream().map(dispatcher::specification).toList();
         return spec.serverInfo(McpSchema.Implementation.builder("pyro", Pyro.version())
                         .title("pyro: disposable Linux microVMs")

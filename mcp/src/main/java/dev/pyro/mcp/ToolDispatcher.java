@@ -26,11 +26,13 @@ final class ToolDispatcher {
     private final ToolContext context;
     private final CallRegistry calls;
     private final ExecutorService executor;
+    private final int maxCalls;
 
-    ToolDispatcher(ToolContext context, CallRegistry calls, ExecutorService executor) {
+    ToolDispatcher(ToolContext context, CallRegistry calls, ExecutorService executor, int maxCalls) {
         this.context = context;
         this.calls = calls;
         this.executor = executor;
+        this.maxCalls = maxCalls;
     }
 
     McpServerFeatures.AsyncToolSpecification specification(PyroTool tool) {
@@ -72,8 +74,15 @@ final class ToolDispatcher {
             executor.execute(() -> outcome.complete(run(tool, call, request.arguments())));
         } catch (RejectedExecutionException e) {
             calls.end(call);
-            return Mono.just(ToolResults.error(ToolResults.kindName(PyroException.Kind.CANCELLED),
-                    "the server is shutting down; start it again and retry", Optional.empty()));
+            if (executor.isShutdown()) {
+                return Mono.just(ToolResults.error(ToolResults.kindName(PyroException.Kind.CANCELLED),
+                        "the server is shutting down; start it again and retry", Optional.empty()));
+            }
+            LOG.warn("{}: refused, {} calls are running already", tool.name(), maxCalls);
+            return Mono.just(ToolResults.error(ToolResults.kindName(PyroException.Kind.INVALID_ARGUMENT),
+                    "too many tool calls at once: " + maxCalls + " are running, the server's limit; retry when one "
+                            + "has finished (raise the limit with " + PyroMcpServer.ENV_MAX_CALLS + " (now "
+                            + maxCalls + "))", Optional.empty()));
         }
         return Mono.fromFuture(outcome).flatMap(result -> call.cancelled() ? Mono.empty() : Mono.just(result));
     }

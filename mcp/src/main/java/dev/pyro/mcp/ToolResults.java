@@ -17,9 +17,24 @@ import tools.jackson.databind.json.JsonMapper;
  * JSON as one text block (some clients read only one of the two). Failures are tool errors
  * ({@code isError: true}) carrying {@code {"error": {"kind", "message", "argument"}}} the same
  * two ways; the message is one line naming the problem and the fix, never a stack trace.
+ *
+ * <p>Large results are never sent twice: when the JSON is longer than {@value #FULL_TEXT_COPY}
+ * bytes, the text block carries it with every string longer than {@value #TEXT_PREVIEW}
+ * characters cut to its start (saying how much more structuredContent has) and the base64
+ * copies of output left out. A result whose JSON would not fit the MCP message limit (the MCP
+ * Java SDK's {@value #MESSAGE_LIMIT} bytes, less room for the envelope) becomes a tool error
+ * instead of a message the client cannot read.
  */
 public final class ToolResults {
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** The MCP Java SDK's limit on one message (its stdio and servlet transports, its clients). */
+    public static final int MESSAGE_LIMIT = 16 * 1024 * 1024;
+    /** Room left in a message for the JSON-RPC envelope and the text block. */
+    static final int ENVELOPE = 64 * 1024;
+    /** The longest JSON that is copied whole into the text block. */
+    static final int FULL_TEXT_COPY = 1024 * 1024;
+    /** How much of a long string the text copy of a large result keeps. */
+    static final int TEXT_PREVIEW = 16 * 1024;
 
     private ToolResults() {
     }
@@ -54,8 +69,18 @@ public final class ToolResults {
      * words, beside the {@code note} its JSON carries in both forms: it never goes unsaid.
      */
     public static McpSchema.CallToolResult success(Map<String, Object> json) {
+        String text = JSON.writeValueAsString(json);
+        int size = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (size > MESSAGE_LIMIT - ENVELOPE - FULL_TEXT_COPY) {
+            return error(kindName(PyroException.Kind.INVALID_ARGUMENT), "the result is " + size + " bytes of JSON, "
+                    + "more than one MCP message can carry (" + MESSAGE_LIMIT + " bytes); ask for less (e.g. a "
+                    + "smaller max_output_bytes)", Optional.empty());
+        }
+        if (size > FULL_TEXT_COPY) {
+            text = JSON.writeValueAsString(preview(json));
+        }
         List<McpSchema.Content> content = new java.util.ArrayList<>();
-        content.add(McpSchema.TextContent.builder(JSON.writeValueAsString(json)).build());
+        content.add(McpSchema.TextContent.builder(text).build());
         if (ExecutionMode.HOST_COMPAT.wireName().equals(json.get("execution_mode"))) {
             content.add(McpSchema.TextContent.builder(HOST_COMPAT_WARNING).build());
         }
@@ -68,6 +93,24 @@ public final class ToolResults {
 
     static final String HOST_COMPAT_WARNING = "WARNING: this ran on the host WITHOUT isolation (host-compat), not in a"
             + " microVM: execution_mode is \"host_compat\".";
+
+    /** A large result's text copy: long strings cut to their start, base64 copies left out. */
+    static Map<String, Object> preview(Map<String, Object> json) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : json.entrySet()) {
+            if (e.getKey().endsWith("_base64")) {
+                continue;
+            }
+            if (e.getValue() instanceof String s && s.length() > TEXT_PREVIEW) {
+                int end = Character.isHighSurrogate(s.charAt(TEXT_PREVIEW - 1)) ? TEXT_PREVIEW - 1 : TEXT_PREVIEW;
+                out.put(e.getKey(), s.substring(0, end) + "\n[... " + (s.length() - end) + " more characters of "
+                        + e.getKey() + " in this result's structuredContent]");
+            } else {
+                out.put(e.getKey(), e.getValue());
+            }
+        }
+        return out;
+    }
 
     /**
      * A tool error.

@@ -128,6 +128,20 @@ class StdioServerTest {
                 + "\"timeout_seconds\":700}");
         assertThat(tooShort.at("/structuredContent/error/message").asString()).contains("ttl_seconds");
 
+        // Limits on what a model may send: a command too long for one protocol frame, an output cap
+        // beyond one MCP message. Refused before anything starts, naming the limit.
+        JsonNode longCommand = call(61, "vm_run", "{\"environment\":\"debian:12-base\",\"command\":[\"echo\",\""
+                + "x".repeat(600_000) + "\"]}");
+        assertThat(longCommand.get("isError").asBoolean()).isTrue();
+        assertThat(longCommand.at("/structuredContent/error/message").asString())
+                .isEqualTo("the command's 2 arguments take 600012 bytes, more than 524288 (a fixed limit); write long "
+                        + "input to a file in the workspace (sync push) and pass its name instead");
+        JsonNode bigCap = call(62, "workspace_exec", "{\"workspace_id\":\"a1b2\",\"command\":\"true\","
+                + "\"max_output_bytes\":2097152}");
+        assertThat(bigCap.at("/structuredContent/error/argument").asString()).isEqualTo("max_output_bytes");
+        assertThat(bigCap.at("/structuredContent/error/message").asString()).startsWith("max_output_bytes must be "
+                + "between 0 and 1048576");
+
         send("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"vm_fly\",\"arguments\":{}}}");
         assertThat(receive().at("/error/code").asInt()).isEqualTo(-32602); // unknown tool: a protocol error, per spec
 

@@ -231,8 +231,10 @@ final class MachineSchemas {
                 "stderr", string("Standard error as UTF-8 text."),
                 "stdout_base64", string("The exact stdout bytes, only when they were not valid UTF-8."),
                 "stderr_base64", string("The exact stderr bytes, only when they were not valid UTF-8."),
-                "stdout_truncated", bool("True when stdout was cut at the output limit."),
-                "stderr_truncated", bool("True when stderr was cut at the output limit."),
+                "stdout_truncated", bool("True when stdout was cut at max_output_bytes."),
+                "stderr_truncated", bool("True when stderr was cut at max_output_bytes."),
+                OutputLimit.schemaFields()[0], OutputLimit.schemaFields()[1],
+                OutputLimit.schemaFields()[2], OutputLimit.schemaFields()[3],
                 "timed_out", bool("True when the command was killed at timeout_seconds."),
                 "duration_ms", integer("How long it ran."),
                 "note", string("Present when the command ran on the host WITHOUT isolation (host-compat).")),
@@ -256,7 +258,8 @@ final class MachineSchemas {
                 "workspace_id", string("The workspace."),
                 "source", string("What was copied."),
                 "destination", string("Where it went."),
-                "artifact_type", string("\"file\", \"directory\", \"symlink\" or \"tar_archive\"."),
+                "artifact_type", string("An export: \"file\" or \"directory\" (never a symlink); a sync push:"
+                        + " \"directory\" or \"tar_archive\"."),
                 "entry_count", integer("Files, directories and links written."),
                 "bytes_written", integer("File bytes written.")),
                 List.of("workspace_id", "source", "destination", "entry_count", "bytes_written"));

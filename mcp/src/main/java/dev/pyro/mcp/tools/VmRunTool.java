@@ -5,6 +5,7 @@ import static dev.pyro.mcp.Schemas.*;
 import dev.pyro.HostAccess;
 import dev.pyro.JsonViews;
 import dev.pyro.RunRequest;
+import dev.pyro.RunResult;
 import dev.pyro.Pyro;
 import dev.pyro.mcp.Arguments;
 import dev.pyro.mcp.EnvironmentChoice;
@@ -48,7 +49,9 @@ public final class VmRunTool implements PyroTool {
             "`command` is either a shell command line (a string, run with `sh -lc`, so pipes, &&, globs"
                     + " and variables work) or an exact argv (an array of strings, run without a shell).",
             "Returns exit_code, stdout and stderr (UTF-8 text), timed_out and timings (ms). A non-zero"
-                    + " exit_code is a normal result of the command, not a failure of the tool.",
+                    + " exit_code is a normal result of the command, not a failure of the tool. Each of stdout and"
+                    + " stderr is cut after max_output_bytes (default " + OutputLimit.DEFAULT + "); stdout_cut_bytes"
+                    + " and stderr_cut_bytes say how much was cut.",
             "The command and everything it started are killed after timeout_seconds (then exit_code is 124"
                     + " and timed_out is true). A VM boots in well under a second with KVM and in a few seconds"
                     + " under software emulation; the very first run on a machine builds the guest runtime"
@@ -77,7 +80,8 @@ public final class VmRunTool implements PyroTool {
                 "ttl_seconds", integer("Hard lifetime of the VM in seconds, enforced by the host and by the guest;"
                         + " at least timeout_seconds. Default " + RunRequest.DEFAULT_TTL_SECONDS + ".",
                         1, RunRequest.DEFAULT_TTL_SECONDS),
-                "allow_host_compat", MachineSchemas.hostCompatProperty(access));
+                "allow_host_compat", MachineSchemas.hostCompatProperty(access),
+                OutputLimit.NAME, OutputLimit.property());
         props.putAll(MachineSchemas.networkProperties());
         return object(props, List.of("environment", "command"));
     }
@@ -103,7 +107,10 @@ public final class VmRunTool implements PyroTool {
                 .ttlSeconds(args.integer("ttl_seconds", RunRequest.DEFAULT_TTL_SECONDS, "seconds"))
                 .allowHostCompat(args.bool("allow_host_compat", false))
                 .network(MachineSchemas.network(args, context.network()))
+                .outputLimitBytes(OutputLimit.of(args))
                 .build();
-        return JsonViews.run(context.pyro().run(request));
+        OutputLimit.Counter counter = new OutputLimit.Counter();
+        RunResult r = context.pyro().run(request, counter);
+        return counter.annotate(JsonViews.run(r), r.stdout(), r.stderr());
     }
 }

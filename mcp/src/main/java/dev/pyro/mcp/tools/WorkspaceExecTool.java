@@ -4,8 +4,8 @@ import static dev.pyro.mcp.Schemas.*;
 import static dev.pyro.mcp.tools.MachineSchemas.*;
 
 import dev.pyro.CommandRequest;
+import dev.pyro.CommandResult;
 import dev.pyro.JsonViews;
-import dev.pyro.OutputListener;
 import dev.pyro.RunRequest;
 import dev.pyro.mcp.Arguments;
 import dev.pyro.mcp.ToolContext;
@@ -25,9 +25,13 @@ public final class WorkspaceExecTool extends SdkTool {
                         + " chain them with && instead.",
                 "A non-zero exit_code is the command's result, not a tool failure. The command and everything it"
                         + " started are killed after timeout_seconds (exit_code 124, timed_out true), or when the"
-                        + " call is cancelled. A stopped workspace must be started first (workspace_start)."),
+                        + " call is cancelled. A stopped workspace must be started first (workspace_start).",
+                "Each of stdout and stderr is cut after max_output_bytes (default " + OutputLimit.DEFAULT
+                        + "); stdout_cut_bytes and stderr_cut_bytes say how much was cut. Redirect big output to a"
+                        + " file in /workspace and read the part you need."),
                 object(properties("workspace_id", workspaceId(), "command", commandProperty(),
-                        "timeout_seconds", timeoutProperty()), List.of("workspace_id", "command")),
+                        "timeout_seconds", timeoutProperty(), OutputLimit.NAME, OutputLimit.property()),
+                        List.of("workspace_id", "command")),
                 commandSchema("workspace_id"), Hints.ADDITIVE);
     }
 
@@ -35,7 +39,10 @@ public final class WorkspaceExecTool extends SdkTool {
     public Map<String, Object> call(Arguments args, ToolContext context) {
         String id = args.requiredString("workspace_id", "a1b2c3d4");
         CommandRequest request = CommandRequest.of(args.command("command"))
-                .withTimeoutSeconds(args.integer("timeout_seconds", RunRequest.DEFAULT_TIMEOUT_SECONDS, "seconds"));
-        return JsonViews.command(context.pyro().workspaces().exec(id, request, OutputListener.NONE), "workspace_id");
+                .withTimeoutSeconds(args.integer("timeout_seconds", RunRequest.DEFAULT_TIMEOUT_SECONDS, "seconds"))
+                .withOutputLimitBytes(OutputLimit.of(args));
+        OutputLimit.Counter counter = new OutputLimit.Counter();
+        CommandResult r = context.pyro().workspaces().exec(id, request, counter);
+        return counter.annotate(JsonViews.command(r, "workspace_id"), r.stdout(), r.stderr());
     }
 }

@@ -26,10 +26,16 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>The guest is not trusted: every entry below the root goes through the same
  * {@link EntryValidator} as an import (no absolute names, no {@code ..}, no symlink that leads
  * out of the output, nothing written through a link, each path once, hardlinks only to earlier
- * files, the caps), and {@link TreeWriter} never follows a link. Modes are kept without
- * setuid, setgid and sticky.
+ * files, the caps, host paths within Linux's limit), and {@link TreeWriter} never follows a
+ * link. The output itself is never a symlink (a later {@code sync push} of it would follow
+ * one): an export whose root is a symlink is refused. Host files get the guest's permission
+ * bits masked with {@value #MODE_MASK}: no setuid, setgid or sticky bit, no write for group or
+ * others.
  */
 public final class ExportWriter implements ExportSink, AutoCloseable {
+    /** Permission bits an exported file or directory may have on the host. */
+    static final int MODE_MASK = 0755;
+
     private final Path output;
     private final Path temp;
     private final EntryValidator validator;
@@ -47,7 +53,8 @@ public final class ExportWriter implements ExportSink, AutoCloseable {
         this.output = output;
         this.temp = output.resolveSibling("." + output.getFileName() + ".pyro-export-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
-        this.validator = new EntryValidator("exported entry", "nothing was written to " + output, "", caps);
+        this.validator = new EntryValidator("exported entry", "nothing was written to " + output, "", caps)
+                .limitHostPaths(temp);
         this.onBytes = onBytes;
     }
 
@@ -108,7 +115,12 @@ public final class ExportWriter implements ExportSink, AutoCloseable {
             throw EntryRejectedException.of("exported root", output.toString(), "malformed entry", "nothing was written",
                     "check the guest");
         }
-        rootEntry = new Entry(k, new byte[0], ImportPolicy.keptMode(mode), Math.max(0, mtimeNs), size, target);
+        if (k == EntryKind.SYMLINK) {
+            throw EntryRejectedException.of("exported root", output + "' -> '" + RawNames.display(target),
+                    "the exported path is a symlink, and an output is never a symlink (a later sync push of it would "
+                            + "follow it)", "nothing was written", "export the path it points to instead");
+        }
+        rootEntry = new Entry(k, new byte[0], mode & MODE_MASK, Math.max(0, mtimeNs), size, target);
         entries++;
         try {
             switch (k) {
@@ -116,7 +128,7 @@ public final class ExportWriter implements ExportSink, AutoCloseable {
                     rootType = TransferResult.ArtifactType.DIRECTORY;
                     Files.createDirectory(temp, PosixFilePermissions.asFileAttribute(
                             PosixFilePermissions.fromString("rwx------")));
-                    tree = new TreeWriter(temp);
+                    tree = new TreeWriter(temp, MODE_MASK);
                 }
                 case FILE -> {
                     rootType = TransferResult.ArtifactType.FILE;
@@ -124,18 +136,6 @@ public final class ExportWriter implements ExportSink, AutoCloseable {
                             LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(
                             PosixFilePermissions.fromString("rw-------")));
                     rootFileLeft = size;
-                }
-                case SYMLINK -> {
-                    rootType = TransferResult.ArtifactType.SYMLINK;
-                    // The link will sit at the output path: like a link one level below a
-                    // destination, it may not climb above the output's directory.
-                    String rule = ImportPolicy.symlinkTargetRule(target, 1);
-                    if (rule != null) {
-                        throw EntryRejectedException.of("exported symlink", output + "' -> '" + RawNames.display(target),
-                                rule, "nothing was written", "export what it points to instead");
-                    }
-                    Files.createSymbolicLink(temp, RawNames.linkTarget(target));
-                    TreeWriter.setTime(temp, rootEntry.mtimeNs(), true);
                 }
                 default -> throw new IllegalStateException();
             }

@@ -56,8 +56,8 @@ public final class GuestFiles implements WorkspaceFiles {
     }
 
     @Override
-    public ExportSummary export(String path, ExportSink sink) {
-        return guest.export(path, sink, IDLE);
+    public ExportSummary export(String path, ExportSink sink, Duration timeout) {
+        return guest.export(path, sink, IDLE, timeout);
     }
 
     @Override

@@ -124,9 +124,12 @@ public final class HostWorkspace implements WorkspaceFiles {
     /** One staged import: its directory, lock and writer. */
     private final class HostImport implements ImportSession {
         private final Path sync;
+        private final Path dest;
         private final FileChannel lockFile;
         private final FileLock lock;
         private final TreeWriter writer;
+        /** Bytes the workspace's filesystem had free when the import began. */
+        private final long free;
         private long entries;
         private long bytes;
 
@@ -149,6 +152,8 @@ public final class HostWorkspace implements WorkspaceFiles {
                     }
                 }
                 this.writer = new TreeWriter(dest);
+                this.dest = dest;
+                this.free = Files.getFileStore(sync).getUsableSpace();
             } catch (IOException | RuntimeException e) {
                 if (lf != null) {
                     lf.close();
@@ -161,7 +166,21 @@ public final class HostWorkspace implements WorkspaceFiles {
         }
 
         @Override
+        public Optional<Path> hostDirectory() {
+            return Optional.of(dest);
+        }
+
+        /**
+         * Refuses a file whose declared size no longer fits the disk before any of its data is
+         * read: a gzip bomb that would fill the host's disk fails at its header.
+         */
+        @Override
         public void entry(Entry e) throws IOException {
+            if (e.size() > free - bytes) {
+                throw PyroException.invalidArgument("entry '" + e.displayPath() + "' of " + e.size() + " bytes does "
+                        + "not fit: the disk of " + root + " had " + free + " bytes free and the import has "
+                        + bytes + " bytes before it; nothing was imported (free space on that disk or import less)");
+            }
             writer.entry(e);
             entries++;
             bytes += e.size();
@@ -258,7 +277,8 @@ public final class HostWorkspace implements WorkspaceFiles {
     // ---- exports and stat
 
     @Override
-    public ExportSummary export(String path, ExportSink sink) {
+    public ExportSummary export(String path, ExportSink sink, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         Path p = resolve(path);
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
             throw new PyroException(PyroException.Kind.NOT_FOUND, "export of a missing path: " + path
@@ -270,6 +290,7 @@ public final class HostWorkspace implements WorkspaceFiles {
         try (DirectorySource source = DirectorySource.exportOf(p)) {
             Entry e;
             while ((e = source.next()) != null) {
+                checkDeadline(deadline, path, timeout);
                 sink.entry(e.kind().wire(), e.path(), ImportPolicy.keptMode(e.mode()), e.kind() == EntryKind.HARDLINK
                         ? 0 : e.mtimeNs(), e.size(), e.target());
                 entries++;
@@ -289,6 +310,7 @@ public final class HostWorkspace implements WorkspaceFiles {
                         sink.data(buffer, 0, n);
                         left -= n;
                         bytes += n;
+                        checkDeadline(deadline, path, timeout);
                     }
                 }
             }
@@ -296,6 +318,13 @@ public final class HostWorkspace implements WorkspaceFiles {
             throw new java.io.UncheckedIOException(e);
         }
         return new ExportSummary(entries, bytes, 0);
+    }
+
+    private static void checkDeadline(long deadline, String path, java.time.Duration timeout) {
+        if (System.nanoTime() - deadline > 0) {
+            throw new dev.pyro.internal.guest.TransferTimeoutException("the export of " + path + " took longer than "
+                    + timeout.toSeconds() + " s", timeout);
+        }
     }
 
     @Override

@@ -15,6 +15,20 @@ public final class ImportPolicy {
     public static final int MAX_PATH = 4000;
     /** Longest path component, in bytes. */
     public static final int MAX_COMPONENT = 255;
+    /**
+     * Most components of a path below /workspace. Deeper trees exist only to attack: every
+     * walker that keeps a directory handle per level (exports, clean-ups) stays within this.
+     */
+    public static final int MAX_DEPTH = 256;
+    /**
+     * Most bytes the paths of one transfer may take together (every path the cap counts, at its
+     * full length below /workspace): 200,000 paths of 335 bytes on average. Whoever keeps a
+     * transfer's paths (the agent's staging bookkeeping and undo journal) stays within it, where
+     * 200,000 paths of 4,000 bytes would need 800 MB.
+     */
+    public static final long MAX_PATH_BYTES = 64L << 20;
+    /** Longest host path written (Linux's PATH_MAX without the NUL): what can be created can be deleted. */
+    public static final int HOST_PATH_MAX = 4095;
 
     private ImportPolicy() {
     }

@@ -1,6 +1,8 @@
 package dev.pyro.internal.archive;
 
 import dev.pyro.internal.guest.ImportSummary;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * One import in progress on a {@link WorkspaceFiles}: checked entries go in through
@@ -14,6 +16,14 @@ public interface ImportSession extends EntrySink, AutoCloseable {
      * @return entries and bytes written
      */
     ImportSummary commit();
+
+    /**
+     * The host directory the entries are written below, when they are written on the host
+     * (host-compat staging): every entry's host path must fit Linux's limit.
+     */
+    default Optional<Path> hostDirectory() {
+        return Optional.empty();
+    }
 
     /** Discards the import unless it was committed. Never throws. */
     @Override

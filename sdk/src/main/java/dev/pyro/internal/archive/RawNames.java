@@ -75,21 +75,38 @@ public final class RawNames {
         return Path.of(URI.create("file:///" + percentEncode(name))).getFileName();
     }
 
-    /** {@code base} resolved with a relative {@code /}-separated byte path (empty components skipped). */
+    /**
+     * {@code base} resolved with a relative {@code /}-separated byte path (empty components
+     * skipped). Linear in the path's length: the path is resolved in one step (as text when
+     * that is exact, else through one {@code file:} URI), never component by component, which
+     * would copy every prefix again.
+     */
     public static Path resolve(Path base, byte[] relPath) {
-        Path p = base;
+        for (byte b : relPath) {
+            if (b == 0) {
+                throw new IllegalArgumentException("NUL in a path");
+            }
+        }
+        String text = exactText(relPath);
+        if (text != null) {
+            return text.isEmpty() ? base : base.resolve(text); // UnixPath drops empty components
+        }
+        String baseRaw = base.toAbsolutePath().toUri().getRawPath();
+        StringBuilder uri = new StringBuilder(baseRaw.length() + relPath.length * 3 + 8).append("file://")
+                .append(baseRaw);
         int start = 0;
         for (int i = 0; i <= relPath.length; i++) {
             if (i == relPath.length || relPath[i] == '/') {
                 if (i > start) {
-                    byte[] comp = new byte[i - start];
-                    System.arraycopy(relPath, start, comp, 0, comp.length);
-                    p = p.resolve(component(comp));
+                    if (uri.charAt(uri.length() - 1) != '/') {
+                        uri.append('/');
+                    }
+                    uri.append(percentEncode(java.util.Arrays.copyOfRange(relPath, start, i)));
                 }
                 start = i + 1;
             }
         }
-        return p;
+        return Path.of(URI.create(uri.toString()));
     }
 
     /**

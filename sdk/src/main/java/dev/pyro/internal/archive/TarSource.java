@@ -86,11 +86,13 @@ public final class TarSource implements EntrySource {
                 if (tar.paxHeaderCount() > 1) {
                     throw new IOException("two PAX headers for one entry");
                 }
-                if (tar.globalPaxRecords().containsKey("path") || tar.globalPaxRecords().containsKey("linkpath")) {
+                if (tar.globalRenames()) {
                     throw new IOException("a global PAX header renames every entry (path or linkpath), which is "
                             + "not supported");
                 }
                 pax = tar.localPaxRecords();
+            } catch (RawTarInputStream.HeaderLimitException ex) {
+                throw overLimit(ex);
             } catch (IOException | RuntimeException ex) {
                 throw malformed(ex);
             }
@@ -170,6 +172,13 @@ public final class TarSource implements EntrySource {
                     + " (use a complete archive)");
         }
         return malformed(cause);
+    }
+
+    /** The error for an archive whose headers are over the reader's fixed limits. */
+    private PyroException overLimit(RawTarInputStream.HeaderLimitException e) {
+        return new PyroException(PyroException.Kind.INVALID_ARGUMENT, "cannot read archive " + archive + ": "
+                + e.getMessage() + " (a fixed limit of pyro's tar reader); " + CONSEQUENCE
+                + " (no tool writes such headers for ordinary files: recreate the archive with GNU tar)", e);
     }
 
     /** The error for an archive that cannot be read: one line naming it and what is wrong. */

@@ -7,6 +7,7 @@ import dev.pyro.internal.guest.GuestClient;
 import dev.pyro.internal.guest.GuestStat;
 import dev.pyro.internal.guest.ImportSummary;
 import dev.pyro.internal.guest.TransferFailedException;
+import dev.pyro.internal.guest.TransferTimeoutException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -64,6 +65,7 @@ public final class Transfers {
     public static TransferStats validate(SourceSpec source, String dest, ImportCaps caps) {
         String destination = WorkspacePaths.normalize(dest, "destination");
         long start = System.nanoTime();
+        long deadline = caps.deadlineFromNow();
         try (EntrySource src = source.open()) {
             EntryValidator validator = new EntryValidator(src.label(), "nothing was imported",
                     WorkspacePaths.relative(destination), caps);
@@ -75,7 +77,8 @@ public final class Transfers {
                 @Override
                 public void data(byte[] buffer, int offset, int length) {
                 }
-            }, new TransferProgress(ProgressListener.NONE, "validate", "", -1));
+            }, new TransferProgress(ProgressListener.NONE, "validate", "", -1), deadline,
+                    "checking " + source.path());
             return new TransferStats(source.path().toString(), destination, source.artifactType(),
                     validator.entries(), validator.bytes(), Duration.ofNanos(System.nanoTime() - start));
         } catch (IOException e) {
@@ -101,6 +104,7 @@ public final class Transfers {
     /**
      * {@code sync push}: imports a directory or tar archive into {@code dest} (merged into what
      * is there; files replaced, nothing deleted). Atomic: on any error the workspace is unchanged.
+     * An archive is checked completely ({@link #validate}) before its first entry is sent.
      *
      * @param dest the destination as the user wrote it (relative paths are below /workspace;
      *     null or empty: /workspace)
@@ -109,12 +113,19 @@ public final class Transfers {
             ProgressListener progress) {
         String destination = WorkspacePaths.normalize(dest, "destination");
         SourceSpec spec = SourceSpec.inspect(source, "sync source");
+        if (spec.kind() != SourceSpec.Kind.DIRECTORY) {
+            // An archive is read through the rules once before anything is sent (as a seed is
+            // before its VM boots): a hostile one costs the workspace nothing, however many
+            // entries it has before the one that breaks a rule.
+            validate(spec, destination, caps);
+        }
         return importInto(workspace, spec, destination, caps, progress, "sync");
     }
 
     private static TransferStats importInto(WorkspaceFiles workspace, SourceSpec source, String destination,
             ImportCaps caps, ProgressListener progress, String task) {
         long start = System.nanoTime();
+        long deadline = caps.deadlineFromNow();
         String what = (task.equals("seed") ? "seeding " + destination + " from " : "syncing ") + source.path()
                 + (task.equals("seed") ? "" : " into " + destination);
         try (EntrySource src = source.open()) {
@@ -125,7 +136,8 @@ public final class Transfers {
                     WorkspacePaths.relative(destination), caps);
             ImportSummary summary;
             try (ImportSession session = workspace.beginImport(destination, caps)) {
-                EntryPump.run(src, validator, session, p);
+                session.hostDirectory().ifPresent(validator::limitHostPaths);
+                EntryPump.run(src, validator, session, p, deadline, what);
                 summary = session.commit();
             } catch (IOException e) {
                 throw new PyroException(PyroException.Kind.HOST_SETUP, "staging the " + task + " of " + source.path()
@@ -142,8 +154,12 @@ public final class Transfers {
         }
     }
 
-    /** A guest LIMIT error names the host setting that raises it. */
+    /** A guest LIMIT error names the host setting that raises it (or, for a full disk, what to do). */
     private static PyroException withAdvice(TransferFailedException e, ImportCaps caps) {
+        if (e.code() == dev.pyro.internal.guest.Frame.Error.LIMIT && e.errno() == TransferFailedException.ENOSPC) {
+            return new PyroException(e.kind(), e.getMessage() + "; nothing was imported (free space in the workspace, "
+                    + "or import less)", e);
+        }
         if (e.code() == dev.pyro.internal.guest.Frame.Error.LIMIT) {
             return new PyroException(e.kind(), e.getMessage() + "; nothing was imported (" + caps.entriesAdvice()
                     + " or " + caps.bytesAdvice() + ")", e);
@@ -174,7 +190,11 @@ public final class Transfers {
         TransferProgress p = new TransferProgress(progress, "export", "exporting " + source + " to " + out, total);
         p.start();
         try (ExportWriter writer = ExportWriter.create(out, caps, p::update)) {
-            workspace.export(source, writer);
+            try {
+                workspace.export(source, writer, caps.timeout());
+            } catch (TransferTimeoutException e) {
+                throw caps.timedOut("the export of " + source + " to " + out, "nothing was written");
+            }
             TransferResult.ArtifactType type = writer.commit();
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             p.done("export: " + writer.entries() + " entries, " + writer.bytes() + " bytes in " + elapsed.toMillis()

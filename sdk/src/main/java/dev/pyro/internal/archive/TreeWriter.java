@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -16,25 +15,21 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Writes a checked entry stream (see {@link EntryValidator}) into a fresh private directory on
  * the host: the staging tree of a host-compat import, or the temporary tree of an export.
- * Nothing is ever written through a symlink: every parent is checked to be a real directory
- * ({@code lstat}) before anything is created in it, files are created with
- * {@code O_CREAT | O_EXCL | O_NOFOLLOW}, and modes and times are set without following links.
- * Files are written with mode 0600 and directories with 0700 while the stream runs; their own
- * modes (and directory times) are applied at {@link #finish()}, deepest first, so a read-only
- * directory does not block its contents. Directories the stream implies without naming get
- * 0755.
+ * Nothing is ever written through a symlink: every parent is a directory this writer made
+ * itself ({@code mkdir} fails on anything already there, a symlink included), files are created
+ * with {@code O_CREAT | O_EXCL | O_NOFOLLOW}, and modes and times are set without following
+ * links. Files are written with mode 0600 and directories with 0700 while the stream runs;
+ * their own modes (masked by the writer's mode mask) and directory times are applied at
+ * {@link #finish()}, deepest first, so a read-only directory does not block its contents.
+ * Directories the stream implies without naming get 0755.
  */
 final class TreeWriter implements EntrySink, Closeable {
     private static final int IMPLICIT_DIR_MODE = 0755;
@@ -42,22 +37,42 @@ final class TreeWriter implements EntrySink, Closeable {
     private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
 
     private final Path root;
-    /** Directories (ISO-8859-1 keys of relative paths) known to be real directories made here. */
-    private final Set<String> verified = new HashSet<>();
-    /** Directory modes and times to apply at the end; a later entry for the same path wins. */
-    private final Map<String, DirMeta> dirs = new LinkedHashMap<>();
+    private final int modeMask;
+    /**
+     * The directories made here (each one a real directory, created by this writer), with the
+     * mode and time to apply at the end; a later entry for the same path wins. A tree of
+     * components, not a set of paths: memory stays linear in the names however deep they go.
+     */
+    private final PathTree<DirMeta> dirs = new PathTree<>(null);
     private FileChannel file;
     private Path filePath;
     private Entry fileEntry;
     private long fileLeft;
 
-    private record DirMeta(Path path, int depth, int mode, long mtimeNs, boolean implicit) {
+    private static final class DirMeta {
+        int mode;
+        long mtimeNs;
+        boolean implicit;
+
+        DirMeta(int mode, long mtimeNs, boolean implicit) {
+            this.mode = mode;
+            this.mtimeNs = mtimeNs;
+            this.implicit = implicit;
+        }
     }
 
     /** @param root an existing, empty, private directory that the caller created */
     TreeWriter(Path root) {
+        this(root, 07777);
+    }
+
+    /**
+     * @param modeMask permission bits kept of the entries' modes (an export keeps no group or
+     *     other write: 0755)
+     */
+    TreeWriter(Path root, int modeMask) {
         this.root = root;
-        verified.add("");
+        this.modeMask = modeMask;
     }
 
     @Override
@@ -67,24 +82,20 @@ final class TreeWriter implements EntrySink, Closeable {
         }
         byte[] path = e.path();
         int slash = lastSlash(path);
-        Path parent = parent(path, slash);
-        byte[] leafBytes = new byte[path.length - slash - 1];
-        System.arraycopy(path, slash + 1, leafBytes, 0, leafBytes.length);
-        Path target = parent.resolve(RawNames.component(leafBytes));
-        String key = key(path);
+        PathTree.Node parent = parent(path, slash);
+        Path target = RawNames.resolve(root, path);
         switch (e.kind()) {
             case DIRECTORY -> {
-                if (!verified.contains(key)) {
-                    try {
-                        Files.createDirectory(target, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
-                    } catch (FileAlreadyExistsException x) {
-                        if (!isRealDirectory(target)) {
-                            throw new IOException(target + " exists and is not a directory");
-                        }
-                    }
-                    verified.add(key);
+                PathTree.Node node = dirs.child(parent, path, slash + 1, path.length);
+                if (node == null) {
+                    createDirectory(target);
+                    dirs.add(parent, path, slash + 1, path.length, new DirMeta(e.mode(), e.mtimeNs(), false));
+                } else {
+                    DirMeta d = dirs.value(node);
+                    d.mode = e.mode();
+                    d.mtimeNs = e.mtimeNs();
+                    d.implicit = false;
                 }
-                dirs.put(key, new DirMeta(target, ImportPolicy.depth(path), e.mode(), e.mtimeNs(), false));
             }
             case FILE -> {
                 file = FileChannel.open(target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
@@ -131,7 +142,7 @@ final class TreeWriter implements EntrySink, Closeable {
         FileChannel f = file;
         file = null;
         f.close();
-        setMode(filePath, fileEntry.mode());
+        setMode(filePath, fileEntry.mode() & modeMask);
         setTime(filePath, fileEntry.mtimeNs(), false);
     }
 
@@ -145,42 +156,48 @@ final class TreeWriter implements EntrySink, Closeable {
         if (file != null) {
             throw new IllegalStateException("finish before the end of " + fileEntry);
         }
-        List<DirMeta> all = new ArrayList<>(dirs.values());
-        all.sort((a, b) -> Integer.compare(b.depth(), a.depth()));
-        for (DirMeta d : all) {
-            setMode(d.path(), d.mode());
-            if (!d.implicit()) {
-                setTime(d.path(), d.mtimeNs(), false);
+        List<PathTree.Node> all = dirs.all();
+        all.sort((a, b) -> Integer.compare(b.depth, a.depth));
+        for (PathTree.Node n : all) {
+            DirMeta d = dirs.value(n);
+            Path p = RawNames.resolve(root, n.path());
+            setMode(p, d.mode & modeMask);
+            if (!d.implicit) {
+                setTime(p, d.mtimeNs, false);
             }
         }
     }
 
-    /** The directory an entry goes in, created (with its missing parents) if needed. */
-    private Path parent(byte[] path, int slash) throws IOException {
-        Path dir = root;
+    /**
+     * The directory an entry goes in, created (with its missing parents, mode 0755) if needed.
+     * Only directories this writer made are ever entered, so nothing is written through a link.
+     */
+    private PathTree.Node parent(byte[] path, int slash) throws IOException {
+        PathTree.Node dir = dirs.root();
         int start = 0;
         for (int i = 0; i <= slash; i++) {
             if (path[i] != '/') {
                 continue;
             }
-            byte[] comp = new byte[i - start];
-            System.arraycopy(path, start, comp, 0, comp.length);
-            dir = dir.resolve(RawNames.component(comp));
-            String key = new String(path, 0, i, StandardCharsets.ISO_8859_1);
-            if (!verified.contains(key)) {
-                try {
-                    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
-                    dirs.put(key, new DirMeta(dir, depthOf(path, i), IMPLICIT_DIR_MODE, 0, true));
-                } catch (FileAlreadyExistsException x) {
-                    if (!isRealDirectory(dir)) {
-                        throw new IOException(dir + " exists and is not a directory: nothing is written through it");
-                    }
-                }
-                verified.add(key);
+            PathTree.Node next = dirs.child(dir, path, start, i);
+            if (next == null) {
+                createDirectory(RawNames.resolve(root, java.util.Arrays.copyOf(path, i)));
+                next = dirs.add(dir, path, start, i, new DirMeta(IMPLICIT_DIR_MODE, 0, true));
             }
+            dir = next;
             start = i + 1;
         }
         return dir;
+    }
+
+    private static void createDirectory(Path dir) throws IOException {
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+        } catch (FileAlreadyExistsException x) {
+            // The stream's checks make this impossible; refuse rather than write into something
+            // this writer did not make.
+            throw new IOException(dir + " exists already: nothing is written through it");
+        }
     }
 
     static boolean isRealDirectory(Path p) {
@@ -219,17 +236,6 @@ final class TreeWriter implements EntrySink, Closeable {
         return set;
     }
 
-    /** Components in the first {@code end} bytes of a path. */
-    private static int depthOf(byte[] path, int end) {
-        int n = 1;
-        for (int i = 0; i < end; i++) {
-            if (path[i] == '/') {
-                n++;
-            }
-        }
-        return n;
-    }
-
     private static int lastSlash(byte[] path) {
         for (int i = path.length - 1; i >= 0; i--) {
             if (path[i] == '/') {
@@ -237,10 +243,6 @@ final class TreeWriter implements EntrySink, Closeable {
             }
         }
         return -1;
-    }
-
-    private static String key(byte[] path) {
-        return new String(path, StandardCharsets.ISO_8859_1);
     }
 
     /** Closes a file left open by a failed stream (its tree is deleted by the caller). */

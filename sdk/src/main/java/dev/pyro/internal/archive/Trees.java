@@ -25,31 +25,64 @@ final class Trees {
         }
     }
 
+    /**
+     * Deletes everything it can and then throws the first failure, if any: one unreadable
+     * directory does not leave the rest of the tree behind.
+     */
     static void delete(Path root) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
+        IOException[] first = {null};
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                TreeWriter.setMode(dir, 0700);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                try {
+                    TreeWriter.setMode(dir, 0700);
+                } catch (IOException e) {
+                    remember(e);
                 }
-                Files.delete(dir);
                 return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                remember(exc);
+                delete(file); // e.g. a directory that could not be opened: empty ones still go
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
+                if (exc != null) {
+                    remember(exc);
+                }
+                delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+
+            private void delete(Path p) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    remember(e);
+                }
+            }
+
+            private void remember(IOException e) {
+                if (first[0] == null) {
+                    first[0] = e;
+                }
             }
         });
+        if (first[0] != null) {
+            throw first[0];
+        }
     }
 }

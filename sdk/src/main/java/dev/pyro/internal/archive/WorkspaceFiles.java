@@ -3,6 +3,7 @@ package dev.pyro.internal.archive;
 import dev.pyro.internal.guest.ExportSink;
 import dev.pyro.internal.guest.ExportSummary;
 import dev.pyro.internal.guest.GuestStat;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -19,8 +20,13 @@ public interface WorkspaceFiles {
      */
     ImportSession beginImport(String dest, ImportCaps caps);
 
-    /** Streams {@code path} (a file, symlink or directory tree) to {@code sink}, root first. */
-    ExportSummary export(String path, ExportSink sink);
+    /**
+     * Streams {@code path} (a file, symlink or directory tree) to {@code sink}, root first.
+     *
+     * @param timeout how long the whole export may take
+     * @throws dev.pyro.internal.guest.TransferTimeoutException it took longer
+     */
+    ExportSummary export(String path, ExportSink sink, Duration timeout);
 
     /** Describes {@code path} (symlinks not followed), or empty if it does not exist. */
     Optional<GuestStat> stat(String path);

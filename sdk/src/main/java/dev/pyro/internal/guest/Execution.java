@@ -170,13 +170,16 @@ public final class Execution {
                 throw client.lost();
             }
             Frame frame = (Frame) event;
+            if (frame.type() != FrameType.STDOUT && frame.type() != FrameType.STDERR) {
+                budget.release(GuestClient.frameCost(frame));
+            }
             switch (frame.type()) {
                 case STDOUT -> {
                     byte[] data = ((Frame.Stdout) frame).data();
                     try {
                         output.onStdout(data, 0, data.length);
                     } finally {
-                        budget.release(Math.max(1, data.length));
+                        budget.release(GuestClient.frameCost(frame));
                     }
                 }
                 case STDERR -> {
@@ -184,7 +187,7 @@ public final class Execution {
                     try {
                         output.onStderr(data, 0, data.length);
                     } finally {
-                        budget.release(Math.max(1, data.length));
+                        budget.release(GuestClient.frameCost(frame));
                     }
                 }
                 case EXIT -> {
@@ -194,7 +197,7 @@ public final class Execution {
                     Frame.Error error = (Frame.Error) frame;
                     if (error.code() == Frame.Error.EXEC_FAILED) {
                         throw new ExecFailedException(request.program(), error.errno(),
-                                GuestClient.utf8(error.message()));
+                                GuestClient.guestText(error.message()));
                     }
                     throw errorOf(error);
                 }
@@ -204,7 +207,7 @@ public final class Execution {
     }
 
     private PyroException errorOf(Frame.Error error) {
-        String message = GuestClient.utf8(error.message());
+        String message = GuestClient.guestText(error.message());
         if (error.code() == Frame.Error.BUSY) {
             return new PyroException(PyroException.Kind.VM_FAILED, "the guest agent refused '" + request.program()
                     + "': " + message + "; wait for running commands to finish (the agent runs at most 64)");
@@ -225,7 +228,12 @@ public final class Execution {
 
     // ---- called by the reader thread
 
-    void deliver(Frame frame) {
+    /** Queues a frame of this command's channel; false for a type that has no place here. */
+    boolean deliver(Frame frame) {
+        if (!(frame instanceof Frame.Started || frame instanceof Frame.Stdout || frame instanceof Frame.Stderr
+                || frame instanceof Frame.Exit || frame instanceof Frame.Error)) {
+            return false;
+        }
         if (frame instanceof Frame.Started started) {
             pid = started.pid();
         }
@@ -233,17 +241,17 @@ public final class Execution {
             ended = true;
         }
         if (abandoned) {
-            return;
+            return true;
         }
-        byte[] data = frame instanceof Frame.Stdout o ? o.data() : frame instanceof Frame.Stderr e ? e.data() : null;
-        if (data != null) {
-            // Waits while the consumer is more than OUTPUT_BUDGET bytes behind: back-pressure.
-            budget.acquireUninterruptibly(Math.max(1, data.length));
-            if (abandoned) {
-                return;
-            }
+        // Waits while the consumer is more than OUTPUT_BUDGET bytes behind, every frame charged
+        // its real cost (its data plus the fixed cost of a queued frame): however the guest
+        // slices its output, the queue holds at most the budget.
+        budget.acquireUninterruptibly(GuestClient.frameCost(frame));
+        if (abandoned) {
+            return true;
         }
         events.add(frame);
+        return true;
     }
 
     void connectionLost() {

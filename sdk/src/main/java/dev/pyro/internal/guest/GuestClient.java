@@ -28,7 +28,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -58,7 +58,13 @@ import java.util.function.Supplier;
  *
  * <p>When the connection is lost (the VM died, the agent crashed, the client was closed) every
  * pending call fails at once with a {@link PyroException} of kind {@code VM_FAILED}, and later
- * calls fail immediately.
+ * calls fail immediately. The guest is not trusted, so the reader also ends the connection that
+ * way when anything goes wrong on its side (any {@link Throwable}, an out-of-memory error
+ * included: nothing may leave a client that claims to be connected while no thread reads), and
+ * when the guest breaks the protocol in ways that only cost the host: an empty output or export
+ * data frame (the agent never sends one), or more than {@value #MAX_IDLE_FRAMES} frames in a row
+ * that do no work (unknown types, unasked answers, channels never opened, types that do not
+ * belong to their channel). Every queued frame is charged its real cost ({@link #frameCost}).
  */
 public final class GuestClient implements AutoCloseable {
     /** The protocol version this client speaks. */
@@ -75,6 +81,14 @@ public final class GuestClient implements AutoCloseable {
     private static final byte[] POISON = new byte[0];
     /** Linux's SIGKILL: what cancellation and abandoned commands get. */
     static final int SIGKILL = 9;
+    /**
+     * What a queued frame costs besides its variable-size fields: the decoded frame, its
+     * arrays' headers and the queue's node (about 80 bytes measured; rounded up), so that
+     * empty or one-byte frames cannot hold more memory than the budget says.
+     */
+    static final int FRAME_OVERHEAD = 128;
+    /** Frames in a row that do no work after which the guest counts as hostile. */
+    static final int MAX_IDLE_FRAMES = 1024;
 
     private final String name;
     private final FrameReader reader;
@@ -93,11 +107,16 @@ public final class GuestClient implements AutoCloseable {
     private final Thread writerThread;
     private final Object lostLock = new Object();
     private volatile Supplier<String> diagnostics = () -> "";
+    /** Tests only: runs on the reader thread before each frame is routed (stands for a handler that fails). */
+    volatile java.util.function.Consumer<Frame> readerHook = f -> { };
     private volatile String lostReason;
     private volatile boolean shutdownRequested;
 
-    /** Where the frames of one channel go (reader thread), and who learns of a lost connection. */
-    private record Route(Consumer<Frame> deliver, Runnable lost) {
+    /**
+     * Where the frames of one channel go (reader thread; false: the frame has no place there),
+     * and who learns of a lost connection.
+     */
+    private record Route(Predicate<Frame> deliver, Runnable lost) {
     }
 
     /** A frame whose writing returns {@code frame.length} permits to {@code credit}. */
@@ -280,15 +299,17 @@ public final class GuestClient implements AutoCloseable {
      * (an {@link java.io.IOException} wrapped in an {@link java.io.UncheckedIOException}).
      *
      * @param idle how long the guest may stay silent before it counts as unresponsive
+     * @param total how long the whole export may take
      * @throws TransferFailedException the agent refused (kind {@code NOT_FOUND} for a missing
      *     path, {@code INVALID_ARGUMENT} for a bad path or a device root)
+     * @throws TransferTimeoutException the export took longer than {@code total} (it is cancelled)
      * @throws PyroException {@code VM_FAILED} on connection loss, an unresponsive guest, or a
      *     stream that breaks the protocol
      */
-    public ExportSummary export(String path, ExportSink sink, Duration idle) {
+    public ExportSummary export(String path, ExportSink sink, Duration idle, Duration total) {
         checkConnected();
         int channel = allocateChannel();
-        GuestExport transfer = new GuestExport(this, channel, path, idle);
+        GuestExport transfer = new GuestExport(this, channel, path, idle, total);
         routes.put(channel, new Route(transfer::deliver, transfer::connectionLost));
         try {
             send(new Frame.Export(channel, path.getBytes(StandardCharsets.UTF_8), 0));
@@ -310,7 +331,8 @@ public final class GuestClient implements AutoCloseable {
         checkConnected();
         int channel = allocateChannel();
         CompletableFuture<Frame> answer = new CompletableFuture<>();
-        routes.put(channel, new Route(answer::complete, () -> answer.completeExceptionally(lost())));
+        routes.put(channel, new Route(f -> (f instanceof Frame.StatOk || f instanceof Frame.Error) && answer.complete(f),
+                () -> answer.completeExceptionally(lost())));
         try {
             send(new Frame.Stat(channel, path.getBytes(StandardCharsets.UTF_8)));
             Frame frame = await(answer, timeout, "STAT");
@@ -477,42 +499,95 @@ public final class GuestClient implements AutoCloseable {
     // ---- receiving
 
     private void readLoop() {
-        while (true) {
-            Frame frame;
-            try {
-                frame = reader.read();
-            } catch (UnknownFrameTypeException e) {
-                continue; // framing is intact; a newer agent may send types we do not know
-            } catch (ClosedChannelException e) {
-                connectionLost("the connection was closed", null);
-                return;
-            } catch (IOException e) {
-                connectionLost(e instanceof ProtocolException ? "protocol error: " + e.getMessage()
-                        : "reading failed: " + e.getMessage(), e);
-                return;
+        try {
+            int idleFrames = 0;
+            while (true) {
+                Frame frame;
+                try {
+                    frame = reader.read();
+                } catch (UnknownFrameTypeException e) {
+                    // Framing is intact; a newer agent may send types we do not know, but not
+                    // without end.
+                    if (++idleFrames > MAX_IDLE_FRAMES) {
+                        connectionLost(tooManyIdleFrames(), null);
+                        return;
+                    }
+                    continue;
+                } catch (ClosedChannelException e) {
+                    connectionLost("the connection was closed", null);
+                    return;
+                } catch (IOException e) {
+                    connectionLost(e instanceof ProtocolException ? "protocol error: " + e.getMessage()
+                            : "reading failed: " + e.getMessage(), e);
+                    return;
+                }
+                if (frame == null) {
+                    connectionLost(shutdownRequested ? "the guest shut down" : "the connection was closed by the VM",
+                            null);
+                    return;
+                }
+                String violation = emptyData(frame);
+                if (violation != null) {
+                    connectionLost("protocol error: " + violation, null);
+                    return;
+                }
+                readerHook.accept(frame);
+                if (dispatch(frame)) {
+                    idleFrames = 0;
+                } else if (++idleFrames > MAX_IDLE_FRAMES) {
+                    connectionLost(tooManyIdleFrames(), null);
+                    return;
+                }
             }
-            if (frame == null) {
-                connectionLost(shutdownRequested ? "the guest shut down" : "the connection was closed by the VM",
-                        null);
-                return;
-            }
-            dispatch(frame);
+        } catch (Throwable t) {
+            // Whatever it is (a bug, OutOfMemoryError), no thread reads this connection any more:
+            // end it, so every waiter learns it now and the next attach reconnects.
+            connectionLost("the host's reader failed: " + t, t);
         }
     }
 
-    private void dispatch(Frame frame) {
+    private static String tooManyIdleFrames() {
+        return "protocol error: more than " + MAX_IDLE_FRAMES + " frames in a row that do no work (unknown types, "
+                + "unasked answers, or channels that were never opened)";
+    }
+
+    /** The agent never sends output or export data frames without data: one that does is hostile. */
+    private static String emptyData(Frame frame) {
+        boolean empty = frame instanceof Frame.Stdout o ? o.data().length == 0
+                : frame instanceof Frame.Stderr e ? e.data().length == 0
+                : frame instanceof Frame.ExportData d && d.data().length == 0;
+        return empty ? "an empty " + frame.type() + " frame on channel " + Integer.toUnsignedString(frame.channel())
+                + " (the agent never sends one)" : null;
+    }
+
+    /**
+     * What a queued frame costs against a budget: its data (or an export entry's names) plus
+     * {@link #FRAME_OVERHEAD}, at most {@link #OUTPUT_BUDGET}.
+     */
+    static int frameCost(Frame frame) {
+        long variable = frame instanceof Frame.Stdout o ? o.data().length
+                : frame instanceof Frame.Stderr e ? e.data().length
+                : frame instanceof Frame.ExportData d ? d.data().length
+                : frame instanceof Frame.ExportEntry x ? (long) x.path().length + x.target().length
+                : frame instanceof Frame.Error r ? r.message().length : 0;
+        return (int) Math.min(OUTPUT_BUDGET, FRAME_OVERHEAD + variable);
+    }
+
+    /** Routes a frame; false when it did no work (nobody asked for it, or it has no place there). */
+    private boolean dispatch(Frame frame) {
         if (frame.channel() == 0) {
-            dispatchControl(frame);
-            return;
+            return dispatchControl(frame);
         }
         Route route = routes.get(frame.channel());
         if (route == null) {
-            return; // late output of an abandoned or unknown channel
+            // Late output of an abandoned channel is normal; a channel never opened is not.
+            return Integer.compareUnsigned(frame.channel(), nextChannel.get()) < 0;
         }
-        if (endsRequest(frame)) {
-            routes.remove(frame.channel());
+        boolean accepted = route.deliver().test(frame);
+        if (accepted && endsRequest(frame)) {
+            routes.remove(frame.channel(), route);
         }
-        route.deliver().accept(frame);
+        return accepted;
     }
 
     /** The frames that end a request and free its channel. */
@@ -523,11 +598,11 @@ public final class GuestClient implements AutoCloseable {
         };
     }
 
-    private void dispatchControl(Frame frame) {
+    private boolean dispatchControl(Frame frame) {
         if (frame instanceof Frame.HelloOk ok) {
             CompletableFuture<HelloInfo> answer = pendingHello.get();
             if (answer == null) {
-                return; // a second answer to a repeated HELLO
+                return false; // a second answer to a repeated HELLO
             }
             if (ok.version() != PROTOCOL_VERSION) {
                 answer.completeExceptionally(versionMismatch("it speaks version " + Integer.toUnsignedString(
@@ -536,28 +611,31 @@ public final class GuestClient implements AutoCloseable {
                 answer.complete(new HelloInfo(ok.version(), utf8(ok.agentVersion()), utf8(ok.kernelRelease()),
                         ok.features()));
             }
+            return true;
         } else if (frame instanceof Frame.Pong pong) {
             if (pong.data().length == 8) {
                 CompletableFuture<Void> answer = pendingPings.get(ByteBuffer.wrap(pong.data()).getLong());
-                if (answer != null) {
-                    answer.complete(null);
-                }
+                return answer != null && answer.complete(null);
             }
+            return false;
         } else if (frame instanceof Frame.ShutdownOk) {
             CompletableFuture<Void> answer = pendingShutdown.get();
-            if (answer != null) {
-                answer.complete(null);
-            }
+            return answer != null && answer.complete(null);
         } else if (frame instanceof Frame.Error error) {
             // Channel-0 errors answer HELLO (another version) or report a frame the agent could
             // not decode; only a pending HELLO can be matched to one.
             CompletableFuture<HelloInfo> answer = pendingHello.get();
             if (answer != null) {
                 answer.completeExceptionally(error.code() == Frame.Error.UNSUPPORTED
-                        ? versionMismatch(utf8(error.message()))
-                        : vmFailed(name + " answered HELLO with error " + error.code() + ": " + utf8(error.message())));
+                        ? versionMismatch(guestText(error.message()))
+                        : vmFailed(name + " answered HELLO with error " + error.code() + ": "
+                                + guestText(error.message())));
+                return true;
             }
+            // The agent reports frames it could not decode this way: never a flood.
+            return false;
         }
+        return false;
     }
 
     private PyroException versionMismatch(String detail) {
@@ -655,5 +733,22 @@ public final class GuestClient implements AutoCloseable {
 
     static String utf8(byte[] bytes) {
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** Longest text from the guest that goes into a message. */
+    static final int GUEST_TEXT_MAX = 1000;
+
+    /**
+     * Text the guest sent, for a message: one line, at most {@value #GUEST_TEXT_MAX} characters
+     * (an agent's error message may be up to 1 MiB).
+     */
+    static String guestText(byte[] bytes) {
+        String s = utf8(bytes.length > GUEST_TEXT_MAX * 4 ? java.util.Arrays.copyOf(bytes, GUEST_TEXT_MAX * 4) : bytes);
+        StringBuilder b = new StringBuilder(Math.min(s.length(), GUEST_TEXT_MAX + 3));
+        s.codePoints().limit(GUEST_TEXT_MAX).forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        if (s.codePointCount(0, s.length()) > GUEST_TEXT_MAX || bytes.length > GUEST_TEXT_MAX * 4) {
+            b.append("...");
+        }
+        return b.toString();
     }
 }

@@ -10,9 +10,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One {@code EXPORT} in progress: the reader thread queues its frames (bounded by
- * {@link GuestClient#OUTPUT_BUDGET} bytes: beyond that the reader waits, which slows the guest
- * down instead of filling the heap); the exporting thread checks their sequence and hands them
- * to the {@link ExportSink}.
+ * {@link GuestClient#OUTPUT_BUDGET} bytes at their real cost, {@link GuestClient#frameCost}:
+ * beyond that the reader waits, which slows the guest down instead of filling the heap); the
+ * exporting thread checks their sequence and hands them to the {@link ExportSink}. The guest
+ * may stay silent for at most the idle time, and the whole export must end within its total
+ * time (a guest that trickles a byte now and then is cut off too).
  */
 final class GuestExport {
     private static final Object LOST = new Object();
@@ -21,16 +23,18 @@ final class GuestExport {
     private final int channel;
     private final String path;
     private final Duration idle;
+    private final Duration total;
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final Semaphore budget = new Semaphore(GuestClient.OUTPUT_BUDGET);
     private volatile boolean abandoned;
     private volatile boolean ended;
 
-    GuestExport(GuestClient client, int channel, String path, Duration idle) {
+    GuestExport(GuestClient client, int channel, String path, Duration idle, Duration total) {
         this.client = client;
         this.channel = channel;
         this.path = path;
         this.idle = idle;
+        this.total = total;
     }
 
     ExportSummary run(ExportSink sink) {
@@ -54,17 +58,27 @@ final class GuestExport {
         long bytes = 0;
         long fileLeft = 0;
         int rootKind = 0;
+        long start = System.nanoTime();
+        long totalNanos = total.toNanos();
         while (true) {
-            Object event = events.poll(idle.toNanos(), TimeUnit.NANOSECONDS);
+            long left = totalNanos - (System.nanoTime() - start);
+            if (left <= 0) {
+                throw new TransferTimeoutException("the export of " + path + " took longer than " + total.toSeconds()
+                        + " s", total);
+            }
+            Object event = events.poll(Math.min(idle.toNanos(), left), TimeUnit.NANOSECONDS);
             if (event == null) {
-                throw client.vmFailed(client.name() + " sent nothing for the export of " + path + " in "
-                        + idle.toSeconds() + " s: the guest looks unresponsive");
+                if (idle.toNanos() <= left) {
+                    throw client.vmFailed(client.name() + " sent nothing for the export of " + path + " in "
+                            + idle.toSeconds() + " s: the guest looks unresponsive");
+                }
+                continue; // the total time is up: reported above
             }
             if (event == LOST) {
                 throw client.lost();
             }
             Frame frame = (Frame) event;
-            budget.release(cost(frame));
+            budget.release(GuestClient.frameCost(frame));
             if (frame instanceof Frame.ExportEntry e) {
                 if (fileLeft > 0) {
                     throw violation("an entry arrived before the last " + fileLeft + " bytes of the previous file");
@@ -126,32 +140,26 @@ final class GuestExport {
         budget.release(GuestClient.OUTPUT_BUDGET);
     }
 
-    /** Budget units a queued frame takes: its variable-size fields, at least 1. */
-    private static int cost(Frame frame) {
-        if (frame instanceof Frame.ExportData d) {
-            return Math.max(1, d.data().length);
-        }
-        if (frame instanceof Frame.ExportEntry e) {
-            return 1 + e.path().length + e.target().length;
-        }
-        return 1;
-    }
-
     // ---- called by the reader thread
 
-    void deliver(Frame frame) {
+    /** Queues a frame of this export's channel; false for a type that has no place here. */
+    boolean deliver(Frame frame) {
+        if (!(frame instanceof Frame.ExportEntry || frame instanceof Frame.ExportData
+                || frame instanceof Frame.ExportEnd || frame instanceof Frame.Error)) {
+            return false;
+        }
         if (frame instanceof Frame.ExportEnd || frame instanceof Frame.Error) {
             ended = true;
         }
         if (abandoned) {
-            return;
+            return true;
         }
-        int cost = Math.min(cost(frame), GuestClient.OUTPUT_BUDGET);
-        budget.acquireUninterruptibly(cost);
+        budget.acquireUninterruptibly(GuestClient.frameCost(frame));
         if (abandoned) {
-            return;
+            return true;
         }
         events.add(frame);
+        return true;
     }
 
     void connectionLost() {

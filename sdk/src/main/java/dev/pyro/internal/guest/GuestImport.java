@@ -162,13 +162,17 @@ public final class GuestImport implements AutoCloseable {
 
     // ---- called by the reader thread
 
-    void deliver(Frame frame) {
+    /** The answer of this import's channel; false for a type that has no place here. */
+    boolean deliver(Frame frame) {
         if (frame instanceof Frame.ImportOk ok) {
             outcome.complete(new ImportSummary(ok.entries(), ok.bytes()));
+            return true;
         } else if (frame instanceof Frame.Error error) {
             outcome.completeExceptionally(TransferFailedException.of("import into " + dest, error));
             credit.release(CREDIT); // wakes a sender waiting for credit: it will see the error
+            return true;
         }
+        return false;
     }
 
     void connectionLost() {

@@ -34,7 +34,7 @@ public final class TransferFailedException extends PyroException {
      * @param operation what was being done, e.g. {@code "import into /workspace"}
      */
     public static TransferFailedException of(String operation, Frame.Error error) {
-        String guest = oneLine(GuestClient.utf8(error.message()));
+        String guest = GuestClient.guestText(error.message());
         int code = error.code();
         Kind kind = switch (code) {
             case Frame.Error.BAD_PATH, Frame.Error.REJECTED, Frame.Error.CONFLICT, Frame.Error.LIMIT ->
@@ -70,12 +70,5 @@ public final class TransferFailedException extends PyroException {
     /** The agent's message, on one line. */
     public String guestMessage() {
         return guestMessage;
-    }
-
-    /** Control characters (a hostile or careless guest) would break the one-line rule. */
-    static String oneLine(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        s.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-        return b.toString();
     }
 }

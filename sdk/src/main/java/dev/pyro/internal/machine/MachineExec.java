@@ -135,6 +135,7 @@ public final class MachineExec {
         if (request.command().isEmpty() || request.command().get(0).isEmpty()) {
             throw PyroException.invalidArgument("no command given; pass the command and its arguments, e.g. [\"ls\", \"-la\"]");
         }
+        RunValidation.checkCommandSize(request.command());
         RunValidation.checkTimeout(request.timeoutSeconds());
         if (!request.cwd().startsWith("/")) {
             throw PyroException.invalidArgument("cwd must be an absolute guest path such as "

@@ -56,6 +56,25 @@ public final class RunValidation {
     }
 
     /** A command's timeout. */
+    /** The most bytes a command's arguments may take together (UTF-8, plus 4 per argument). */
+    public static final int MAX_COMMAND_BYTES = 512 * 1024;
+
+    /**
+     * A command travels in one protocol frame (1 MiB), and Linux refuses longer argument lists
+     * anyway: a longer one is refused here, before anything starts, naming the limit.
+     */
+    public static void checkCommandSize(List<String> command) {
+        long bytes = 0;
+        for (String arg : command) {
+            bytes += 4 + (long) arg.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        }
+        if (bytes > MAX_COMMAND_BYTES) {
+            throw PyroException.invalidArgument("the command's " + command.size() + " arguments take " + bytes
+                    + " bytes, more than " + MAX_COMMAND_BYTES + " (a fixed limit); write long input to a file in "
+                    + "the workspace (sync push) and pass its name instead");
+        }
+    }
+
     public static void checkTimeout(int timeoutSeconds) {
         if (timeoutSeconds <= 0) {
             throw PyroException.invalidArgument("timeout_seconds must be a positive number of seconds; got "
@@ -71,6 +90,7 @@ public final class RunValidation {
         if (r.command().get(0).isEmpty()) {
             throw PyroException.invalidArgument("the command's program name is empty; pass e.g. [\"uname\", \"-a\"]");
         }
+        checkCommandSize(r.command());
         checkTimeout(r.timeoutSeconds());
         if (r.timeoutSeconds() > r.ttlSeconds()) {
             throw PyroException.invalidArgument("timeout_seconds (" + r.timeoutSeconds() + ") is longer than the VM's ttl_seconds ("

@@ -84,6 +84,78 @@ class EntryValidatorTest {
                 .hasMessageContaining("'c': more than 1000 bytes").hasMessageContaining(ImportCaps.ENV_MAX_BYTES);
     }
 
+    /** {@code a/b/c/d/f} alone makes five paths: the directories a path implies cost what entries cost. */
+    @Test
+    void impliedDirectoriesCountTowardTheEntryCap() {
+        EntryValidator five = new EntryValidator("archive entry", "nothing was imported", "", new ImportCaps(5, 1000));
+        five.accept(Entry.file(b("a/b/c/d/f"), 0644, 0, 0));
+        assertThat(five.paths()).isEqualTo(5);
+        assertThat(five.entries()).isEqualTo(1);
+        five.accept(Entry.directory(b("a/b"), 0700, 0)); // named after it was implied: counted once
+        assertThatThrownBy(() -> five.accept(Entry.file(b("a/b/c/d/g"), 0644, 0, 0)))
+                .hasMessage("archive entry 'a/b/c/d/g': more than 5 entries (counting the directories that paths "
+                        + "imply); nothing was imported (raise the limit with PYRO_IMPORT_MAX_ENTRIES (now 5))");
+        EntryValidator two = new EntryValidator("archive entry", "nothing was imported", "", new ImportCaps(2, 1000));
+        assertThatThrownBy(() -> two.accept(Entry.file(b("x/y/z"), 0644, 0, 0)))
+                .hasMessageContaining("'x/y/z': more than 2 entries");
+    }
+
+    /** 17,500 paths of 3,850 bytes take more than 64 MiB: refused, as the agent would. */
+    @Test
+    void allPathsTogetherTakeAtMost64MiB() {
+        String dir = ("d".repeat(255) + "/").repeat(15);
+        EntryValidator many = new EntryValidator("archive entry", "nothing was imported", "", ImportCaps.defaults());
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 18_000; i++) {
+                many.accept(Entry.file(b(dir + "f" + i), 0644, 0, 0));
+            }
+        }).hasMessageContaining("the paths of this archive take more than 67108864 bytes in all (a fixed limit)");
+        assertThat(many.paths()).isBetween(17_000L, 17_500L);
+    }
+
+    @Test
+    void pathsDeeperThan256ComponentsAreRefused() {
+        String deep = "d/".repeat(256) + "f"; // 257 components
+        assertThatThrownBy(() -> v.accept(Entry.file(b(deep), 0644, 0, 0)))
+                .hasMessageContaining("more than 256 path components below /workspace (a fixed limit)");
+        EntryValidator below = new EntryValidator("archive entry", "nothing was imported", "src/lib",
+                ImportCaps.defaults());
+        below.accept(Entry.file(b("d/".repeat(253) + "f"), 0644, 0, 0)); // 2 + 254 = 256
+        assertThatThrownBy(() -> below.accept(Entry.file(b("e/".repeat(254) + "f"), 0644, 0, 0)))
+                .hasMessageContaining("more than 256 path components");
+    }
+
+    @Test
+    void hostPathsStayWithinLinuxsLimit() {
+        java.nio.file.Path dir = java.nio.file.Path.of("/" + "h".repeat(199)); // 200 bytes, plus '/'
+        EntryValidator host = new EntryValidator("archive entry", "nothing was imported", "", ImportCaps.defaults())
+                .limitHostPaths(dir);
+        host.accept(Entry.file(b(("n".repeat(200) + "/").repeat(19) + "x".repeat(3894 - 19 * 201)), 0644, 0, 0));
+        assertThatThrownBy(() -> host.accept(Entry.file(b(("m".repeat(200) + "/").repeat(19) + "y".repeat(3895
+                - 19 * 201)), 0644, 0, 0))).hasMessageContaining("its path on the host would be longer than 4095 bytes");
+    }
+
+    /**
+     * Names chosen so that they all have the same hash ({@code Aa} and {@code BB} hash alike):
+     * lookups stay logarithmic, so 131,072 of them in one directory take a moment, not hours.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void namesThatCollideInTheHashDoNotMakeTheWorkQuadratic() {
+        EntryValidator many = new EntryValidator("archive entry", "nothing was imported", "", ImportCaps.defaults());
+        int n = 1 << 17;
+        for (int i = 0; i < n; i++) {
+            StringBuilder name = new StringBuilder("d/");
+            for (int bit = 16; bit >= 0; bit--) {
+                name.append((i >> bit & 1) == 0 ? "Aa" : "BB");
+            }
+            many.accept(Entry.file(b(name.toString()), 0644, 0, 0));
+        }
+        assertThat(many.paths()).isEqualTo(n + 1);
+        assertThatThrownBy(() -> many.accept(Entry.file(b("d/" + "Aa".repeat(17)), 0644, 0, 0)))
+                .hasMessageContaining("duplicate path");
+    }
+
     @Test
     void malformedEntriesFromAnUntrustedPeer() {
         assertThatThrownBy(() -> v.accept(new Entry(EntryKind.FILE, b("f"), 010644, 0, 0, null)))
@@ -116,6 +188,14 @@ class EntryValidatorTest {
                         + "with K, M, G or T (e.g. 20G)");
         assertThatThrownBy(() -> ImportCaps.from(java.util.Map.of("PYRO_IMPORT_MAX_ENTRIES", "0")))
                 .hasMessageContaining("PYRO_IMPORT_MAX_ENTRIES='0' is not a count");
+        assertThat(ImportCaps.from(java.util.Map.of()).timeout()).isEqualTo(java.time.Duration.ofMinutes(30));
+        assertThat(ImportCaps.from(java.util.Map.of("PYRO_TRANSFER_TIMEOUT", "45m")).timeout())
+                .isEqualTo(java.time.Duration.ofMinutes(45));
+        assertThat(ImportCaps.from(java.util.Map.of("PYRO_TRANSFER_TIMEOUT", "90")).timeout())
+                .isEqualTo(java.time.Duration.ofSeconds(90));
+        assertThatThrownBy(() -> ImportCaps.from(java.util.Map.of("PYRO_TRANSFER_TIMEOUT", "soon")))
+                .hasMessage("PYRO_TRANSFER_TIMEOUT='soon' is not a time; use a positive number of seconds, optionally "
+                        + "with s, m or h (e.g. 45m)");
     }
 
     @Test

@@ -89,12 +89,79 @@ class ExportWriterTest {
             w.entry(5, b("dev"), 0666, 0, 0, new byte[0]);
         }, "unknown entry kind 5");
         refused(w -> w.entry(Frame.KIND_SYMLINK, new byte[0], 0, 0, 0, b("../victim")),
-                "symlink target leads outside the destination");
+                "the exported path is a symlink");
         refused(w -> w.entry(Frame.KIND_HARDLINK, new byte[0], 0, 0, 0, b("x")), "a hardlink cannot be a root");
         refused(w -> {
             w.entry(Frame.KIND_FILE, new byte[0], 0644, 0, 10, new byte[0]);
             w.data(new byte[5], 0, 5);
         }, "ended 5 bytes early");
+    }
+
+    /**
+     * The output is never a symlink, however harmless its target looks: a later {@code sync push}
+     * of the output, or any tool, would follow it (to a sibling such as {@code .ssh}).
+     */
+    @Test
+    void aSymlinkRootIsRefusedWhateverItPointsTo() {
+        for (String target : new String[] {"victim", "victim/file", ".ssh", "x"}) {
+            refused(w -> w.entry(Frame.KIND_SYMLINK, new byte[0], 0777, 0, 0, b(target)),
+                    "exported root '" + out + "' -> '" + target + "': the exported path is a symlink, and an output "
+                            + "is never a symlink");
+            assertThat(Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+        }
+    }
+
+    /** Guest modes are masked on the host: no group or other write, no setuid, setgid or sticky bit. */
+    @Test
+    void worldWritableAndSetuidModesAreMasked() throws Exception {
+        try (ExportWriter w = ExportWriter.create(out, ImportCaps.defaults(), n -> { })) {
+            w.entry(Frame.KIND_DIRECTORY, new byte[0], 01777, 0, 0, new byte[0]);
+            w.entry(Frame.KIND_DIRECTORY, b("open"), 0777, 0, 0, new byte[0]);
+            w.entry(Frame.KIND_FILE, b("open/all"), 0777, 0, 1, new byte[0]);
+            w.data(b("x"), 0, 1);
+            w.entry(Frame.KIND_FILE, b("open/suid"), 06777, 0, 0, new byte[0]);
+            w.entry(Frame.KIND_FILE, b("gw"), 0664, 0, 0, new byte[0]);
+            w.entry(Frame.KIND_FILE, b("implied/f"), 0622, 0, 0, new byte[0]);
+            w.commit();
+        }
+        assertThat(Files.getAttribute(out, "unix:mode")).isEqualTo(040755);
+        assertThat(Files.getAttribute(out.resolve("open"), "unix:mode")).isEqualTo(040755);
+        assertThat(Files.getAttribute(out.resolve("open/all"), "unix:mode")).isEqualTo(0100755);
+        assertThat(Files.getAttribute(out.resolve("open/suid"), "unix:mode")).isEqualTo(0100755);
+        assertThat(Files.getAttribute(out.resolve("gw"), "unix:mode")).isEqualTo(0100644);
+        assertThat(Files.getAttribute(out.resolve("implied"), "unix:mode")).isEqualTo(040755);
+        assertThat(Files.getAttribute(out.resolve("implied/f"), "unix:mode")).isEqualTo(0100600);
+        // a single-file export too
+        Path one = tmp.resolve("one");
+        try (ExportWriter w = ExportWriter.create(one, ImportCaps.defaults(), n -> { })) {
+            w.entry(Frame.KIND_FILE, new byte[0], 04777, 0, 0, new byte[0]);
+            w.commit();
+        }
+        assertThat(Files.getAttribute(one, "unix:mode")).isEqualTo(0100755);
+    }
+
+    /**
+     * The implied-directory bomb from a guest: 42 files whose 4,000-byte paths are 2,000 one-byte
+     * components each. Refused at the first (too deep), nothing left; and a tree that is as deep
+     * as allowed, with a long name at every level, refused only at its end, is cleaned up whole.
+     */
+    @Test
+    void impliedDirectoryBombsFromAGuestLeaveNothingBehind() {
+        refused(w -> {
+            root(w);
+            for (int i = 0; i < 42; i++) {
+                w.entry(Frame.KIND_FILE, b("d" + i + "/a".repeat(1995) + "/f"), 0644, 0, 0, new byte[0]);
+            }
+        }, "more than 256 path components below /workspace");
+        refused(w -> {
+            root(w);
+            String deep = ("x".repeat(14) + "/").repeat(255); // 255 directories, 3,825 bytes
+            w.entry(Frame.KIND_FILE, b(deep + "f"), 0644, 0, 0, new byte[0]);
+            for (int i = 0; i < 1000; i++) {
+                w.entry(Frame.KIND_FILE, b(deep + "g" + i), 0644, 0, 0, new byte[0]);
+            }
+            w.entry(Frame.KIND_FILE, b("../escape"), 0644, 0, 0, new byte[0]);
+        }, "'..' escapes the destination");
     }
 
     @Test

@@ -243,8 +243,9 @@ class HostileArchiveTest {
         }
 
         @Override
-        public dev.pyro.internal.guest.ExportSummary export(String path, dev.pyro.internal.guest.ExportSink sink) {
-            return files.export(path, sink);
+        public dev.pyro.internal.guest.ExportSummary export(String path, dev.pyro.internal.guest.ExportSink sink,
+                Duration timeout) {
+            return files.export(path, sink, timeout);
         }
 
         @Override

@@ -125,10 +125,13 @@ class RoundTripTest {
         TransferStats file = Transfers.export(files, "big-5mb.bin", one, ImportCaps.defaults(), ProgressListener.NONE);
         assertThat(file.artifactType()).isEqualTo(TransferResult.ArtifactType.FILE);
         assertThat(TreeSnapshot.sha256(one)).isEqualTo(TreeSnapshot.sha256(src.resolve("big-5mb.bin")));
+        // a symlink as the root is refused: an output is never a symlink
         Path link = out.resolveSibling(out.getFileName() + "-link");
-        assertThat(Transfers.export(files, "/workspace/links/same-dir", link, ImportCaps.defaults(),
-                ProgressListener.NONE).artifactType()).isEqualTo(TransferResult.ArtifactType.SYMLINK);
-        assertThat(Files.readSymbolicLink(link).toString()).isEqualTo("to-big");
+        assertThatThrownBy(() -> Transfers.export(files, "/workspace/links/same-dir", link, ImportCaps.defaults(),
+                ProgressListener.NONE)).isInstanceOfSatisfying(PyroException.class,
+                        e -> assertThat(e.kind()).isEqualTo(PyroException.Kind.INVALID_ARGUMENT))
+                .hasMessageContaining("the exported path is a symlink");
+        assertThat(Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
         // the output must not exist; a missing path is NOT_FOUND; nothing is left behind
         assertThatThrownBy(() -> Transfers.export(files, "/workspace", out, ImportCaps.defaults(),
                 ProgressListener.NONE)).hasMessageContaining("already exists").hasMessageContaining(out.toString());

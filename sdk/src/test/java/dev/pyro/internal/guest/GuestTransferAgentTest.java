@@ -140,7 +140,7 @@ class GuestTransferAgentTest {
             public void data(byte[] d, int offset, int length) {
                 data.write(d, offset, length);
             }
-        }, Duration.ofSeconds(10));
+        }, Duration.ofSeconds(10), Duration.ofMinutes(5));
         assertThat(seen).containsExactly("1::0:", "3:l:0:sub/a.txt", "1:sub:0:", "2:sub/a.txt:6:");
         assertThat(data.toString(StandardCharsets.UTF_8)).isEqualTo("hello\n");
         assertThat(summary).isEqualTo(new ExportSummary(4, 6, 0));
@@ -160,7 +160,7 @@ class GuestTransferAgentTest {
             @Override
             public void data(byte[] d, int offset, int length) {
             }
-        }, Duration.ofSeconds(5))).isInstanceOfSatisfying(TransferFailedException.class,
+        }, Duration.ofSeconds(5), Duration.ofMinutes(5))).isInstanceOfSatisfying(TransferFailedException.class,
                 e -> assertThat(e.kind()).isEqualTo(PyroException.Kind.NOT_FOUND));
     }
 
@@ -176,7 +176,7 @@ class GuestTransferAgentTest {
             public void data(byte[] d, int offset, int length) throws java.io.IOException {
                 throw new java.io.IOException("disk full (test)");
             }
-        }, Duration.ofSeconds(10))).hasMessageContaining("disk full (test)");
+        }, Duration.ofSeconds(10), Duration.ofMinutes(5))).hasMessageContaining("disk full (test)");
         assertThat(client.ping(Duration.ofSeconds(5))).isPositive();
         assertThat(client.stat("/workspace/big", Duration.ofSeconds(5))).isPresent();
     }
