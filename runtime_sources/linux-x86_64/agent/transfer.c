@@ -14,15 +14,11 @@
 #include "agent.h"
 #include "exec.h"
 #include "fsutil.h"
+#include "transfer_internal.h"
 #include "util.h"
 
-/* The name the protocol uses for the workspace, whatever directory backs it. */
-#define WS_NAME "/workspace"
 #define MAX_IMPORTS 8
 #define MAX_EXPORTS 8
-/* Longest workspace-relative path an entry may end up at; components at most NAME_MAX. */
-#define MAX_REL 4000u
-#define MAX_COMPONENT 255u
 /* Most components of a workspace-relative path (the host's ImportPolicy.MAX_DEPTH). */
 #define MAX_DEPTH 256u
 /* Most bytes the paths of one import may take together (the host's ImportPolicy.MAX_PATH_BYTES):
@@ -37,23 +33,12 @@
 #define JOURNAL_MAGIC "PYROSYNC1\n"
 
 static char ws_dir[512];
-/* Staging trees and undo journals live here: on the workspace's filesystem and mount
- * (renames), but outside the workspace (commands never see them, and the workspace's
- * own directories are not touched until the apply). */
-static char staging_dir_path[520];
-static int ws_enabled;
+char staging_dir_path[520];
+int ws_enabled;
 static long hook_fail = -1, hook_crash = -1;
 static unsigned sync_counter;
 
-/* An error to report: the ERROR frame's code, errno and message. */
-struct xerr {
-    uint32_t code;
-    int err;
-    char msg[480];
-};
-
-static void xset(struct xerr *x, uint32_t code, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void xset(struct xerr *x, uint32_t code, int err, const char *fmt, ...)
+void xset(struct xerr *x, uint32_t code, int err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -63,8 +48,7 @@ static void xset(struct xerr *x, uint32_t code, int err, const char *fmt, ...)
     x->err = err;
 }
 
-/* A path for a message: at most 200 bytes, control bytes as '?'. */
-static const char *shown(const char *p, char buf[216])
+const char *shown(const char *p, char buf[216])
 {
     size_t n = 0;
     for (; *p && n < 200; p++)
@@ -99,8 +83,7 @@ void transfer_set_test_hooks(long fail_step, long crash_step)
     hook_crash = crash_step;
 }
 
-/* The workspace directory itself; never through a symlink. */
-static int open_ws(struct xerr *x)
+int open_ws(struct xerr *x)
 {
     int fd = open(ws_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
@@ -108,8 +91,7 @@ static int open_ws(struct xerr *x)
     return fd;
 }
 
-/* The staging root (created if missing), or -1 with *x set. */
-static int open_staging(int create, struct xerr *x)
+int open_staging(int create, struct xerr *x)
 {
     if (create && mkdir(staging_dir_path, 0700) < 0 && errno != EEXIST) {
         xset(x, ERR_IO, errno, "creating the staging directory %s: %s", staging_dir_path, strerror(errno));
@@ -123,12 +105,7 @@ static int open_staging(int create, struct xerr *x)
 
 /* ---- path rules ---- */
 
-/*
- * A relative path an entry may have: not empty, no leading '/', components separated by
- * single '/', none empty, "." or "..", none longer than 255 bytes, no NUL, at most
- * MAX_REL bytes. NULL if fine, else the rule it breaks.
- */
-static const char *check_rel(const uint8_t *p, size_t len)
+const char *check_rel(const uint8_t *p, size_t len)
 {
     if (len == 0)
         return "empty path";
@@ -156,7 +133,7 @@ static const char *check_rel(const uint8_t *p, size_t len)
     return NULL;
 }
 
-static char *dup_bytes(const struct pbytes *b)
+char *dup_bytes(const struct pbytes *b)
 {
     char *s = malloc((size_t)b->len + 1);
     if (s) {
@@ -166,9 +143,7 @@ static char *dup_bytes(const struct pbytes *b)
     return s;
 }
 
-/* A request's path ("/workspace" or "/workspace/<rel>") as <rel> ("" for the workspace).
- * NULL with *why set when it is not such a path. */
-static char *request_rel(const struct pbytes *b, const char **why)
+char *request_rel(const struct pbytes *b, const char **why)
 {
     size_t n = strlen(WS_NAME);
     *why = NULL;
@@ -184,6 +159,61 @@ static char *request_rel(const struct pbytes *b, const char **why)
         return NULL;
     }
     return dup_bytes(&(struct pbytes){ b->ptr + n + 1, b->len - n - 1 });
+}
+
+int resolve_request(const struct pbytes *path, int ws_fd, int *pfd, char **relp, const char **leafp,
+                    struct xerr *x)
+{
+    const char *why;
+    char b1[216];
+    char *rel = request_rel(path, &why);
+    *pfd = -1;
+    if (!rel) {
+        xset(x, why ? ERR_BAD_PATH : ERR_INTERNAL, why ? EINVAL : ENOMEM, "%s", why ? why : "out of memory");
+        return -1;
+    }
+    *relp = rel;
+    if (!*rel)
+        return 0;
+    char *slash = strrchr(rel, '/');
+    if (slash)
+        *slash = '\0';
+    int fd = open_beneath_follow(ws_fd, slash ? rel : "", O_RDONLY | O_DIRECTORY, 0);
+    int err = errno;
+    if (slash)
+        *slash = '/';
+    if (fd < 0) {
+        if (err == ENOENT || err == ENOTDIR)
+            xset(x, ERR_NOT_FOUND, err, WS_NAME "/%s: %s", shown(rel, b1), strerror(err));
+        else if (err == EXDEV || err == ELOOP)
+            xset(x, ERR_BAD_PATH, err, WS_NAME "/%s: a symlink on the way leads out of " WS_NAME, shown(rel, b1));
+        else
+            xset(x, ERR_IO, err, WS_NAME "/%s: %s", shown(rel, b1), strerror(err));
+        return -1;
+    }
+    *pfd = fd;
+    *leafp = slash ? slash + 1 : rel;
+    return 0;
+}
+
+void close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+uint64_t mtime_ns(const struct stat *st)
+{
+    if (st->st_mtim.tv_sec < 0)
+        return 0;
+    return (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
+}
+
+const char *type_word(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISLNK(m) ? "a symlink" : S_ISREG(m) ? "a file" : "a special file";
 }
 
 /*
@@ -261,14 +291,6 @@ static struct import *find_import(const struct conn *c, uint32_t ch)
     return NULL;
 }
 
-static void close_fd(int *fd)
-{
-    if (*fd >= 0) {
-        close(*fd);
-        *fd = -1;
-    }
-}
-
 /* Forget an import; remove its staging directory unless `keep` (a failed rollback keeps
  * the journal and backups for the next boot to retry). */
 static void import_free(struct import *im, int keep)
@@ -320,13 +342,6 @@ static int add_dirmeta(struct import *im, const char *rel, uint32_t mode, uint64
     im->dirs[im->ndirs] = (struct dirmeta){ r, mode, mtime_ns, implicit, im->ndirs };
     im->ndirs++;
     return 0;
-}
-
-static uint64_t mtime_ns(const struct stat *st)
-{
-    if (st->st_mtim.tv_sec < 0)
-        return 0;
-    return (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
 }
 
 static struct timespec ts_of(uint64_t ns)
@@ -805,11 +820,6 @@ static int plan_add(struct plan *pl, char kind, char *rel, uint64_t mtime_ns)
     }
     pl->ops[pl->n++] = (struct op){ kind, rel, mtime_ns };
     return 0;
-}
-
-static const char *type_word(mode_t m)
-{
-    return S_ISDIR(m) ? "a directory" : S_ISLNK(m) ? "a symlink" : S_ISREG(m) ? "a file" : "a special file";
 }
 
 /*
@@ -1543,51 +1553,6 @@ static int export_work(struct export *e, size_t budget, struct xerr *x)
     return 0;
 }
 
-/*
- * Resolve a request path for EXPORT/STAT: the directory holding it (symlinks on the way
- * are followed while they stay in the workspace) and the last component (not followed).
- * *pfd is -1 for the workspace itself. 0, or -1 with *x set.
- */
-static int resolve_request(const struct pbytes *path, int ws_fd, int *pfd, char **relp, const char **leafp,
-                           struct xerr *x)
-{
-    const char *why;
-    char b1[216];
-    char *rel = request_rel(path, &why);
-    *pfd = -1;
-    if (!rel) {
-        xset(x, why ? ERR_BAD_PATH : ERR_INTERNAL, why ? EINVAL : ENOMEM, "%s", why ? why : "out of memory");
-        return -1;
-    }
-    *relp = rel;
-    if (!*rel)
-        return 0;
-    char *slash = strrchr(rel, '/');
-    if (slash)
-        *slash = '\0';
-    int fd = open_beneath_follow(ws_fd, slash ? rel : "", O_RDONLY | O_DIRECTORY, 0);
-    int err = errno;
-    if (slash)
-        *slash = '/';
-    if (fd < 0) {
-        if (err == ENOENT || err == ENOTDIR)
-            xset(x, ERR_NOT_FOUND, err, WS_NAME "/%s: %s", shown(rel, b1), strerror(err));
-        else if (err == EXDEV || err == ELOOP)
-            xset(x, ERR_BAD_PATH, err, WS_NAME "/%s: a symlink on the way leads out of " WS_NAME, shown(rel, b1));
-        else
-            xset(x, ERR_IO, err, WS_NAME "/%s: %s", shown(rel, b1), strerror(err));
-        return -1;
-    }
-    *pfd = fd;
-    *leafp = slash ? slash + 1 : rel;
-    return 0;
-}
-
-static unsigned kind_of(mode_t m)
-{
-    return S_ISDIR(m) ? KIND_DIR : S_ISREG(m) ? KIND_FILE : S_ISLNK(m) ? KIND_SYMLINK : KIND_OTHER;
-}
-
 static void handle_export(struct conn *c, const struct frame *f)
 {
     uint32_t ch = f->channel;
@@ -1702,52 +1667,6 @@ void transfer_step(void)
         else if (r > 0)
             export_free(e);
     }
-}
-
-/* ---- STAT ---- */
-
-static void handle_stat(struct conn *c, const struct frame *f)
-{
-    struct xerr x = { 0, 0, "" };
-    char b1[216];
-    if (!ws_enabled) {
-        conn_send_error(c, f->channel, ERR_UNSUPPORTED, 0, "no workspace: file transfers are unavailable");
-        return;
-    }
-    int pfd = -1, ws_fd = open_ws(&x);
-    char *rel = NULL;
-    const char *leaf = NULL;
-    struct stat st;
-    char target[4096];
-    ssize_t tlen = 0;
-    if (ws_fd < 0 || resolve_request(&f->f[STAT_PATH].b, ws_fd, &pfd, &rel, &leaf, &x) < 0)
-        goto fail;
-    if ((pfd >= 0 ? fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) : fstat(ws_fd, &st)) < 0) {
-        xset(&x, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, errno, WS_NAME "%s%s: %s", *rel ? "/" : "", shown(rel, b1),
-             strerror(errno));
-        goto fail;
-    }
-    if (S_ISLNK(st.st_mode) && (tlen = readlinkat(pfd, leaf, target, sizeof target)) < 0) {
-        xset(&x, ERR_IO, errno, WS_NAME "/%s: %s", shown(rel, b1), strerror(errno));
-        goto fail;
-    }
-    struct frame r;
-    frame_init(&r, T_STAT_OK, f->channel);
-    r.f[STAT_OK_KIND].u = kind_of(st.st_mode);
-    r.f[STAT_OK_MODE].u = st.st_mode & 07777;
-    r.f[STAT_OK_SIZE].u = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-    r.f[STAT_OK_MTIME_NS].u = mtime_ns(&st);
-    r.f[STAT_OK_TARGET].b = (struct pbytes){ (const uint8_t *)target, (uint32_t)tlen };
-    conn_send(c, &r);
-    goto out;
-fail:
-    conn_send_error(c, f->channel, x.code, x.err, "%s", x.msg);
-out:
-    if (pfd >= 0)
-        close(pfd);
-    if (ws_fd >= 0)
-        close(ws_fd);
-    free(rel);
 }
 
 /* ---- dispatch ---- */

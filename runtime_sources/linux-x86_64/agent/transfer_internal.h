@@ -1,0 +1,75 @@
+/*
+ * What the transfer units share; only they include this (the rest of the agent includes
+ * transfer.h). transfer.c: the workspace and staging directories, path rules, errors and
+ * the dispatch of frames; transfer_stat.c: STAT.
+ */
+#ifndef PYRO_TRANSFER_INTERNAL_H
+#define PYRO_TRANSFER_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "channel.h"
+#include "protocol.h"
+
+/* The name the protocol uses for the workspace, whatever directory backs it. */
+#define WS_NAME "/workspace"
+/* Longest workspace-relative path an entry may end up at; components at most NAME_MAX. */
+#define MAX_REL 4000u
+#define MAX_COMPONENT 255u
+
+/* Staging trees and undo journals live here: on the workspace's filesystem and mount
+ * (renames), but outside the workspace (commands never see them, and the workspace's
+ * own directories are not touched until the apply). */
+extern char staging_dir_path[520];
+/* transfer_init found the workspace directory: transfers are served. */
+extern int ws_enabled;
+
+/* An error to report: the ERROR frame's code, errno and message. */
+struct xerr {
+    uint32_t code;
+    int err;
+    char msg[480];
+};
+
+void xset(struct xerr *x, uint32_t code, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A path for a message: at most 200 bytes, control bytes as '?'. */
+const char *shown(const char *p, char buf[216]);
+
+/* The workspace directory itself; never through a symlink. fd, or -1 with *x set. */
+int open_ws(struct xerr *x);
+/* The staging root (created if missing), or -1 with *x set. */
+int open_staging(int create, struct xerr *x);
+
+/*
+ * A relative path an entry may have: not empty, no leading '/', components separated by
+ * single '/', none empty, "." or "..", none longer than 255 bytes, no NUL, at most
+ * MAX_REL bytes. NULL if fine, else the rule it breaks.
+ */
+const char *check_rel(const uint8_t *p, size_t len);
+/* The bytes as a malloc'd C string; NULL when out of memory. */
+char *dup_bytes(const struct pbytes *b);
+/* A request's path ("/workspace" or "/workspace/<rel>") as <rel> ("" for the workspace).
+ * NULL with *why set when it is not such a path (*why NULL: out of memory). */
+char *request_rel(const struct pbytes *b, const char **why);
+/*
+ * Resolve a request path for EXPORT/STAT: the directory holding it (symlinks on the way
+ * are followed while they stay in the workspace) and the last component (not followed).
+ * *pfd is -1 for the workspace itself. 0, or -1 with *x set.
+ */
+int resolve_request(const struct pbytes *path, int ws_fd, int *pfd, char **relp, const char **leafp,
+                    struct xerr *x);
+
+/* close(*fd) unless it is -1, then -1. */
+void close_fd(int *fd);
+/* st_mtim in nanoseconds since the epoch (0 before it). */
+uint64_t mtime_ns(const struct stat *st);
+/* "a directory", "a symlink", "a file" or "a special file", for messages. */
+const char *type_word(mode_t m);
+
+/* STAT (transfer_stat.c). */
+void handle_stat(struct conn *c, const struct frame *f);
+
+#endif
