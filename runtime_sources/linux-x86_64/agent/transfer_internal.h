@@ -1,7 +1,7 @@
 /*
  * What the transfer units share; only they include this (the rest of the agent includes
  * transfer.h). transfer.c: the workspace and staging directories, path rules, errors and
- * the dispatch of frames; transfer_stat.c: STAT.
+ * the dispatch of frames; transfer_export.c: EXPORT; transfer_stat.c: STAT.
  */
 #ifndef PYRO_TRANSFER_INTERNAL_H
 #define PYRO_TRANSFER_INTERNAL_H
@@ -68,6 +68,15 @@ void close_fd(int *fd);
 uint64_t mtime_ns(const struct stat *st);
 /* "a directory", "a symlink", "a file" or "a special file", for messages. */
 const char *type_word(mode_t m);
+
+/* EXPORT (transfer_export.c); the rest is sent by transfer_step. */
+void handle_export(struct conn *c, const struct frame *f);
+/* An export uses this channel of the connection. */
+int export_busy(const struct conn *c, uint32_t ch);
+/* End the export on this channel of the connection, if there is one, with ERROR x. */
+void export_cancel(struct conn *c, uint32_t ch, const struct xerr *x);
+/* Abandon the connection's exports (NULL: every export), sending nothing. */
+void export_drop(const struct conn *c);
 
 /* STAT (transfer_stat.c). */
 void handle_stat(struct conn *c, const struct frame *f);
