@@ -1,7 +1,8 @@
 /*
  * What the transfer units share; only they include this (the rest of the agent includes
  * transfer.h). transfer.c: the workspace and staging directories, path rules, errors and
- * the dispatch of frames; transfer_export.c: EXPORT; transfer_stat.c: STAT.
+ * the dispatch of frames; transfer_import.c: IMPORT; transfer_export.c: EXPORT;
+ * transfer_stat.c: STAT.
  */
 #ifndef PYRO_TRANSFER_INTERNAL_H
 #define PYRO_TRANSFER_INTERNAL_H
@@ -68,6 +69,19 @@ void close_fd(int *fd);
 uint64_t mtime_ns(const struct stat *st);
 /* "a directory", "a symlink", "a file" or "a special file", for messages. */
 const char *type_word(mode_t m);
+
+/* IMPORT (transfer_import.c). */
+void handle_import(struct conn *c, const struct frame *f);
+/* IMPORT_ENTRY, IMPORT_DATA, IMPORT_END (ignored on a channel without an import). */
+void import_frame(struct conn *c, const struct frame *f);
+/* An import uses this channel of the connection. */
+int import_busy(const struct conn *c, uint32_t ch);
+/* End the import on this channel of the connection, if there is one, with ERROR x (its
+ * staging removed first). */
+void import_cancel(struct conn *c, uint32_t ch, const struct xerr *x);
+/* Abandon the connection's imports (NULL: every import), sending nothing; their staging
+ * is removed. */
+void import_drop(const struct conn *c);
 
 /* EXPORT (transfer_export.c); the rest is sent by transfer_step. */
 void handle_export(struct conn *c, const struct frame *f);

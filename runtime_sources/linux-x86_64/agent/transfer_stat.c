@@ -8,8 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-
 static unsigned kind_of(mode_t m)
 {
     return S_ISDIR(m) ? KIND_DIR : S_ISREG(m) ? KIND_FILE : S_ISLNK(m) ? KIND_SYMLINK : KIND_OTHER;
