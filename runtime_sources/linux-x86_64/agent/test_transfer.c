@@ -941,6 +941,108 @@ static void test_concurrent(void)
     /* The EXEC's frames were skipped by wait_reply; its channel is free again later. */
 }
 
+/* IMPORT, EXPORT or STAT of `path` on ch (flags: IMPORT and EXPORT only), for requests
+ * that are answered at once; the reply. */
+static struct reply request(uint8_t type, uint32_t ch, const char *path, uint32_t flags)
+{
+    struct out o = { 0 };
+    o_str(&o, path);
+    if (type != T_STAT)
+        o_u32(&o, flags);
+    if (type == T_IMPORT) {
+        o_u64(&o, 0);
+        o_u64(&o, 0);
+    }
+    agent_send(&ag, type, ch, &o);
+    o_free(&o);
+    return wait_reply(ch, 10);
+}
+
+static void expect_refused(const struct reply *r, uint32_t code, const char *msg, const char *what)
+{
+    check(is_error(r, code) && strcmp(r->msg, msg) == 0, "%s: ERROR code %u (want %u) \"%s\"", what,
+          r->type == T_ERROR ? r->code : 0, code, r->msg);
+}
+
+/* What every request is checked for before it starts: its channel, its flags. */
+static void test_request_checks(void)
+{
+    char *before = snapshot(), busy[64];
+    struct reply r = request(T_IMPORT, 0, "/workspace", 0);
+    expect_refused(&r, ERR_BAD_FRAME, "IMPORT on the control channel 0", "IMPORT on channel 0");
+    r = request(T_EXPORT, 0, "/workspace", 0);
+    expect_refused(&r, ERR_BAD_FRAME, "EXPORT on the control channel 0", "EXPORT on channel 0");
+    r = request(T_STAT, 0, "/workspace", 0);
+    check(r.type == T_STAT_OK, "STAT on channel 0 is answered");
+    r = request(T_IMPORT, next_ch++, "/workspace", 1);
+    expect_refused(&r, ERR_UNSUPPORTED, "unknown IMPORT flags 0x1", "IMPORT with an unknown flag");
+    r = request(T_EXPORT, next_ch++, "/workspace", 0x80);
+    expect_refused(&r, ERR_UNSUPPORTED, "unknown EXPORT flags 0x80", "EXPORT with an unknown flag");
+
+    /* A channel an import holds takes no other request, and the import goes on. */
+    uint32_t ch = next_ch++;
+    snprintf(busy, sizeof busy, "channel %u is in use", ch);
+    send_import(ch, "/workspace", 0, 0);
+    r = request(T_IMPORT, ch, "/workspace", 0);
+    expect_refused(&r, ERR_BUSY, busy, "IMPORT on a channel an import holds");
+    r = request(T_EXPORT, ch, "/workspace", 0);
+    expect_refused(&r, ERR_BUSY, busy, "EXPORT on a channel an import holds");
+    r = request(T_STAT, ch, "/workspace", 0);
+    expect_refused(&r, ERR_BUSY, busy, "STAT on a channel an import holds");
+    send_end(ch);
+    r = wait_reply(ch, 30);
+    char *after = snapshot();
+    check(r.type == T_IMPORT_OK && r.a == 0 && strcmp(before, after) == 0,
+          "the (empty) import on that channel still applies, changing nothing");
+    free(after);
+
+    /* A channel a command holds takes no transfer. */
+    ch = next_ch++;
+    snprintf(busy, sizeof busy, "channel %u is in use", ch);
+    struct out o = { 0 };
+    o_u32(&o, EXEC_FLAG_STDIN);
+    o_u32(&o, 0);
+    o_str(&o, "");
+    o_u32(&o, 1);
+    o_str(&o, "cat");
+    o_u32(&o, 0);
+    agent_send(&ag, T_EXEC, ch, &o);
+    r = request(T_IMPORT, ch, "/workspace", 0);
+    expect_refused(&r, ERR_BUSY, busy, "IMPORT on a channel a command holds");
+    r = request(T_EXPORT, ch, "/workspace", 0);
+    expect_refused(&r, ERR_BUSY, busy, "EXPORT on a channel a command holds");
+    r = request(T_STAT, ch, "/workspace", 0);
+    expect_refused(&r, ERR_BUSY, busy, "STAT on a channel a command holds");
+    o.len = 0;
+    o_bytes(&o, "", 0);
+    agent_send(&ag, T_STDIN, ch, &o); /* EOF: cat exits */
+    o_free(&o);
+    struct frame f;
+    int exited = 0;
+    while (!exited && agent_next(&ag, &f, 10))
+        exited = f.channel == ch && f.type == T_EXIT;
+    check(exited, "the command on that channel still runs to its end");
+    free(before);
+}
+
+/* An agent without a workspace refuses transfers (after the channel checks). */
+static void test_no_workspace(void)
+{
+    agent_start(&ag, agent_path, NULL, NULL, 0);
+    long features = agent_hello(&ag);
+    check(features >= 0 && !(features & FEATURE_TRANSFER), "without --workspace: no FEATURE_TRANSFER");
+    const char *no = "no workspace: file transfers are unavailable";
+    struct reply r = request(T_IMPORT, next_ch++, "/workspace", 0);
+    expect_refused(&r, ERR_UNSUPPORTED, no, "IMPORT without a workspace");
+    r = request(T_EXPORT, next_ch++, "/workspace", 0);
+    expect_refused(&r, ERR_UNSUPPORTED, no, "EXPORT without a workspace");
+    r = request(T_STAT, 0, "/workspace", 0);
+    expect_refused(&r, ERR_UNSUPPORTED, no, "STAT without a workspace");
+    r = request(T_IMPORT, 0, "/workspace", 1);
+    expect_refused(&r, ERR_BAD_FRAME, "IMPORT on the control channel 0", "IMPORT on channel 0 without a workspace");
+    stop();
+}
+
 static void test_fail_hook(void)
 {
     /* A failure at rename step k (of 37) rolls back everything done before it. */
@@ -1091,7 +1193,9 @@ int main(int argc, char **argv)
     test_merge();
     test_rules();
     test_concurrent();
+    test_request_checks();
     stop();
+    test_no_workspace();
     make_sync_base();
     test_fail_hook();
     test_crash_hook();
