@@ -211,9 +211,24 @@ void transfer_handle(struct conn *c, const struct frame *f)
     switch (f->type) {
     case T_IMPORT:
     case T_EXPORT:
-    case T_STAT:
+    case T_STAT: {
+        const char *what = frame_def_find(f->type)->name;
+        uint64_t flags = f->type == T_IMPORT ? f->f[IMPORT_FLAGS].u : f->type == T_EXPORT ? f->f[EXPORT_FLAGS].u : 0;
         if (ch != 0 && (transfer_channel_busy(c, ch) || exec_channel_busy(c, ch))) {
             conn_send_error(c, ch, ERR_BUSY, 0, "channel %u is in use", ch);
+            return;
+        }
+        /* An import or export streams on its own channel; STAT is answered on any. */
+        if (ch == 0 && f->type != T_STAT) {
+            conn_send_error(c, ch, ERR_BAD_FRAME, 0, "%s on the control channel 0", what);
+            return;
+        }
+        if (!ws_enabled) {
+            conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "no workspace: file transfers are unavailable");
+            return;
+        }
+        if (flags) {
+            conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "unknown %s flags 0x%x", what, (unsigned)flags);
             return;
         }
         if (f->type == T_IMPORT)
@@ -223,6 +238,7 @@ void transfer_handle(struct conn *c, const struct frame *f)
         else
             handle_stat(c, f);
         return;
+    }
     case T_IMPORT_ENTRY:
     case T_IMPORT_DATA:
     case T_IMPORT_END:

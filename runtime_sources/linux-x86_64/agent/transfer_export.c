@@ -305,18 +305,6 @@ void handle_export(struct conn *c, const struct frame *f)
     uint32_t ch = f->channel;
     struct xerr x = { 0, 0, "" };
     char b1[216];
-    if (ch == 0) {
-        conn_send_error(c, ch, ERR_BAD_FRAME, 0, "EXPORT on the control channel 0");
-        return;
-    }
-    if (!ws_enabled) {
-        conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "no workspace: file transfers are unavailable");
-        return;
-    }
-    if (f->f[EXPORT_FLAGS].u) {
-        conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "unknown EXPORT flags 0x%x", (unsigned)f->f[EXPORT_FLAGS].u);
-        return;
-    }
     struct export *e = NULL;
     for (int i = 0; i < MAX_EXPORTS && !e; i++)
         if (!exports[i].used)

@@ -277,18 +277,6 @@ void handle_import(struct conn *c, const struct frame *f)
 {
     uint32_t ch = f->channel;
     struct xerr x = { 0, 0, "" };
-    if (ch == 0) {
-        conn_send_error(c, ch, ERR_BAD_FRAME, 0, "IMPORT on the control channel 0");
-        return;
-    }
-    if (!ws_enabled) {
-        conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "no workspace: file transfers are unavailable");
-        return;
-    }
-    if (f->f[IMPORT_FLAGS].u) {
-        conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "unknown IMPORT flags 0x%x", (unsigned)f->f[IMPORT_FLAGS].u);
-        return;
-    }
     struct import *im = NULL;
     for (int i = 0; i < MAX_IMPORTS && !im; i++)
         if (!imports[i].used)

@@ -70,6 +70,10 @@ uint64_t mtime_ns(const struct stat *st);
 /* "a directory", "a symlink", "a file" or "a special file", for messages. */
 const char *type_word(mode_t m);
 
+/* The handlers of IMPORT, EXPORT and STAT run once the dispatch has checked the channel
+ * (free; not 0 for IMPORT and EXPORT), that there is a workspace and that no unknown flag
+ * is set. */
+
 /* IMPORT (transfer_import.c). */
 void handle_import(struct conn *c, const struct frame *f);
 /* IMPORT_ENTRY, IMPORT_DATA, IMPORT_END (ignored on a channel without an import). */

@@ -17,10 +17,6 @@ void handle_stat(struct conn *c, const struct frame *f)
 {
     struct xerr x = { 0, 0, "" };
     char b1[216];
-    if (!ws_enabled) {
-        conn_send_error(c, f->channel, ERR_UNSUPPORTED, 0, "no workspace: file transfers are unavailable");
-        return;
-    }
     int pfd = -1, ws_fd = open_ws(&x);
     char *rel = NULL;
     const char *leaf = NULL;
