@@ -141,8 +141,13 @@ char *request_rel(const struct pbytes *b, const char **why)
     return dup_bytes(&(struct pbytes){ b->ptr + n + 1, b->len - n - 1 });
 }
 
-int resolve_request(const struct pbytes *path, int ws_fd, int *pfd, char **relp, const char **leafp,
-                    struct xerr *x)
+/*
+ * The directory holding a request path (symlinks on the way are followed while they stay
+ * in the workspace) and the last component (not followed). *pfd is -1 for the workspace
+ * itself. 0, or -1 with *x set.
+ */
+static int resolve_request(const struct pbytes *path, int ws_fd, int *pfd, char **relp, const char **leafp,
+                           struct xerr *x)
 {
     const char *why;
     char b1[216];
@@ -174,6 +179,39 @@ int resolve_request(const struct pbytes *path, int ws_fd, int *pfd, char **relp,
     *pfd = fd;
     *leafp = slash ? slash + 1 : rel;
     return 0;
+}
+
+int open_request_path(const struct pbytes *path, struct request_path *p, struct xerr *x)
+{
+    char b1[216];
+    p->ws_fd = p->pfd = -1;
+    p->rel = NULL;
+    p->leaf = NULL;
+    p->target_len = 0;
+    if ((p->ws_fd = open_ws(x)) < 0 || resolve_request(path, p->ws_fd, &p->pfd, &p->rel, &p->leaf, x) < 0)
+        return -1;
+    if ((p->pfd >= 0 ? fstatat(p->pfd, p->leaf, &p->st, AT_SYMLINK_NOFOLLOW) : fstat(p->ws_fd, &p->st)) < 0) {
+        xset(x, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, errno, WS_NAME "%s%s: %s", *p->rel ? "/" : "",
+             shown(p->rel, b1), strerror(errno));
+        return -1;
+    }
+    if (S_ISLNK(p->st.st_mode)) {
+        ssize_t n = readlinkat(p->pfd, p->leaf, p->target, sizeof p->target);
+        if (n < 0) {
+            xset(x, ERR_IO, errno, WS_NAME "/%s: %s", shown(p->rel, b1), strerror(errno));
+            return -1;
+        }
+        p->target_len = (size_t)n;
+    }
+    return 0;
+}
+
+void close_request_path(struct request_path *p)
+{
+    close_fd(&p->pfd);
+    close_fd(&p->ws_fd);
+    free(p->rel);
+    p->rel = NULL;
 }
 
 void close_fd(int *fd)

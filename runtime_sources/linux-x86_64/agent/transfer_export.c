@@ -319,21 +319,15 @@ void handle_export(struct conn *c, const struct frame *f)
     e->channel = ch;
     e->root_fd = e->file_fd = -1;
 
-    int pfd = -1, ws_fd = open_ws(&x);
-    char *rel = NULL;
-    const char *leaf = NULL;
+    struct request_path p;
     struct stat st;
-    if (ws_fd < 0 || resolve_request(&f->f[EXPORT_PATH].b, ws_fd, &pfd, &rel, &leaf, &x) < 0)
+    if (open_request_path(&f->f[EXPORT_PATH].b, &p, &x) < 0)
         goto fail;
-    if ((pfd >= 0 ? fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) : fstat(ws_fd, &st)) < 0) {
-        xset(&x, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, errno, WS_NAME "%s%s: %s", *rel ? "/" : "", shown(rel, b1),
-             strerror(errno));
-        goto fail;
-    }
+    st = p.st;
     if (S_ISDIR(st.st_mode)) {
-        e->root_fd = pfd >= 0 ? open_beneath(pfd, leaf, O_RDONLY | O_DIRECTORY, 0) : dup(ws_fd);
+        e->root_fd = p.pfd >= 0 ? open_beneath(p.pfd, p.leaf, O_RDONLY | O_DIRECTORY, 0) : dup(p.ws_fd);
         if (e->root_fd < 0 || fstat(e->root_fd, &st) < 0) {
-            xset(&x, ERR_IO, errno, WS_NAME "/%s: %s", shown(rel, b1), strerror(errno));
+            xset(&x, ERR_IO, errno, WS_NAME "/%s: %s", shown(p.rel, b1), strerror(errno));
             goto fail;
         }
         send_entry(e, KIND_DIR, "", &st, 0, "", 0);
@@ -341,17 +335,11 @@ void handle_export(struct conn *c, const struct frame *f)
         if (!root || push_level(e, root, &x) < 0)
             goto fail;
     } else if (S_ISLNK(st.st_mode)) {
-        char target[4096];
-        ssize_t n = readlinkat(pfd, leaf, target, sizeof target);
-        if (n < 0) {
-            xset(&x, ERR_IO, errno, WS_NAME "/%s: %s", shown(rel, b1), strerror(errno));
-            goto fail;
-        }
-        send_entry(e, KIND_SYMLINK, "", &st, 0, target, (size_t)n);
+        send_entry(e, KIND_SYMLINK, "", &st, 0, p.target, p.target_len);
     } else if (S_ISREG(st.st_mode)) {
-        int fd = open_export_file(pfd, leaf, &st);
+        int fd = open_export_file(p.pfd, p.leaf, &st);
         if (fd < 0) {
-            xset(&x, ERR_IO, errno, WS_NAME "/%s: %s", shown(rel, b1), strerror(errno));
+            xset(&x, ERR_IO, errno, WS_NAME "/%s: %s", shown(p.rel, b1), strerror(errno));
             goto fail;
         }
         send_entry(e, KIND_FILE, "", &st, (uint64_t)st.st_size, "", 0);
@@ -363,21 +351,14 @@ void handle_export(struct conn *c, const struct frame *f)
             close(fd);
         }
     } else {
-        xset(&x, ERR_REJECTED, EINVAL, WS_NAME "/%s is %s, which cannot be exported", shown(rel, b1),
+        xset(&x, ERR_REJECTED, EINVAL, WS_NAME "/%s is %s, which cannot be exported", shown(p.rel, b1),
              type_word(st.st_mode));
         goto fail;
     }
-    if (pfd >= 0)
-        close(pfd);
-    close(ws_fd);
-    free(rel);
+    close_request_path(&p);
     return; /* the loop sends the rest (transfer_step) */
 fail:
-    if (pfd >= 0)
-        close(pfd);
-    if (ws_fd >= 0)
-        close(ws_fd);
-    free(rel);
+    close_request_path(&p);
     export_fail(e, &x);
 }
 

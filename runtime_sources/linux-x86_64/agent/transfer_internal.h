@@ -55,13 +55,24 @@ char *dup_bytes(const struct pbytes *b);
 /* A request's path ("/workspace" or "/workspace/<rel>") as <rel> ("" for the workspace).
  * NULL with *why set when it is not such a path (*why NULL: out of memory). */
 char *request_rel(const struct pbytes *b, const char **why);
+
+/* The path of an EXPORT or STAT, resolved by open_request_path. */
+struct request_path {
+    int ws_fd;        /* the workspace */
+    int pfd;          /* the directory holding the path; -1 for the workspace itself */
+    char *rel;        /* the path, workspace-relative ("" for the workspace) */
+    const char *leaf; /* its last component (in rel) */
+    struct stat st;   /* what is there (the last component not followed) */
+    char target[4096]; /* a symlink's target (target_len bytes, not NUL-terminated) */
+    size_t target_len;
+};
 /*
- * Resolve a request path for EXPORT/STAT: the directory holding it (symlinks on the way
- * are followed while they stay in the workspace) and the last component (not followed).
- * *pfd is -1 for the workspace itself. 0, or -1 with *x set.
+ * Resolve a request path: symlinks on the way are followed while they stay in the
+ * workspace, the last component is not. 0, or -1 with *x set; close_request_path either
+ * way.
  */
-int resolve_request(const struct pbytes *path, int ws_fd, int *pfd, char **relp, const char **leafp,
-                    struct xerr *x);
+int open_request_path(const struct pbytes *path, struct request_path *p, struct xerr *x);
+void close_request_path(struct request_path *p);
 
 /* close(*fd) unless it is -1, then -1. */
 void close_fd(int *fd);
