@@ -941,6 +941,69 @@ static void test_concurrent(void)
     /* The EXEC's frames were skipped by wait_reply; its channel is free again later. */
 }
 
+/* More directories, renames, levels and hardlinks than the agent's lists hold at first
+ * (they grow): an import of 70 directories into an existing directory, an export 20
+ * levels deep and one of 20 files with a hardlink each. */
+static void test_many(void)
+{
+    char chain[128] = "", p[256], name[16];
+    uint32_t ch = next_ch++;
+    send_import(ch, "/workspace/many", 0, 0);
+    for (int i = 1; i <= 20; i++)
+        snprintf(chain + strlen(chain), sizeof chain - strlen(chain), "%s%d", i > 1 ? "/" : "", i);
+    snprintf(p, sizeof p, "deep/%s/leaf", chain);
+    send_file(ch, p, 0644, T1, "leaf\n", 5);
+    for (int i = 0; i < 20; i++) {
+        snprintf(p, sizeof p, "links/f%02d", i);
+        send_file(ch, p, 0644, T1, p, strlen(p));
+    }
+    for (int i = 0; i < 20; i++) {
+        snprintf(p, sizeof p, "links/h%02d", i);
+        snprintf(name, sizeof name, "links/f%02d", i);
+        send_entry(ch, KIND_HARDLINK, p, 0, 0, 0, name);
+    }
+    send_end(ch);
+    struct reply r = wait_reply(ch, 30);
+    check(r.type == T_IMPORT_OK && r.a == 41, "import of a chain 20 deep and 20 hardlinked files: IMPORT_OK [%s]", r.msg);
+
+    ch = next_ch++;
+    send_import(ch, "/workspace/many", 0, 0);
+    for (int i = 0; i < 70; i++) {
+        snprintf(name, sizeof name, "d%02d", i);
+        send_entry(ch, KIND_DIR, name, 0750, T2, 0, NULL);
+    }
+    send_end(ch);
+    r = wait_reply(ch, 30);
+    int dirs = 0;
+    for (int i = 0; i < 70; i++) {
+        struct stat st;
+        snprintf(p, sizeof p, "%s/many/d%02d", ws, i);
+        dirs += lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0750 &&
+                st.st_mtim.tv_sec == (time_t)(T2 / 1000000000u);
+    }
+    check(r.type == T_IMPORT_OK && r.a == 70 && dirs == 70,
+          "70 directories merged into an existing one: IMPORT_OK, all 70 with their mode and time [%s]", r.msg);
+
+    struct xresult x;
+    export_path("/workspace/many/deep", &x);
+    snprintf(p, sizeof p, "%s/leaf", chain);
+    struct xentry *leaf = xfind(&x, p);
+    check(x.ended && x.entries == 22 && leaf && leaf->kind == KIND_FILE && leaf->len == 5 &&
+              memcmp(leaf->data, "leaf\n", 5) == 0,
+          "EXPORT of a tree 21 levels deep: every level and the leaf");
+    xfree(&x);
+    export_path("/workspace/many/links", &x);
+    int links = 0;
+    for (int i = 0; i < 20; i++) {
+        snprintf(p, sizeof p, "h%02d", i);
+        snprintf(name, sizeof name, "f%02d", i);
+        struct xentry *h = xfind(&x, p), *f = xfind(&x, name);
+        links += h && h->kind == KIND_HARDLINK && strcmp(h->target, name) == 0 && f && f->kind == KIND_FILE;
+    }
+    check(x.ended && x.entries == 41 && links == 20, "EXPORT of 20 files with a hardlink each: 20 HARDLINK entries");
+    xfree(&x);
+}
+
 /* IMPORT, EXPORT or STAT of `path` on ch (flags: IMPORT and EXPORT only), for requests
  * that are answered at once; the reply. */
 static struct reply request(uint8_t type, uint32_t ch, const char *path, uint32_t flags)
@@ -1194,6 +1257,7 @@ int main(int argc, char **argv)
     test_rules();
     test_concurrent();
     test_request_checks();
+    test_many();
     stop();
     test_no_workspace();
     make_sync_base();
