@@ -11,6 +11,7 @@
 
 #include "fsutil.h"
 #include "transfer_internal.h"
+#include "util.h"
 
 #define MAX_EXPORTS 8
 /* EXPORT_DATA chunk, and how much one export sends per turn of the loop. */
@@ -125,18 +126,14 @@ static int push_level(struct export *e, char *rel, struct xerr *x)
         free(rel);
         return -1;
     }
-    if (e->depth == e->stackcap) {
-        size_t cap = e->stackcap ? e->stackcap * 2 : 16;
-        struct level *s = realloc(e->stack, cap * sizeof *s);
-        if (!s) {
-            free_names(names, n);
-            free(rel);
-            xset(x, ERR_INTERNAL, ENOMEM, "out of memory");
-            return -1;
-        }
-        e->stack = s;
-        e->stackcap = cap;
+    struct level *s = grow_array(e->stack, e->depth, &e->stackcap, sizeof *s, 16);
+    if (!s) {
+        free_names(names, n);
+        free(rel);
+        xset(x, ERR_INTERNAL, ENOMEM, "out of memory");
+        return -1;
     }
+    e->stack = s;
     e->stack[e->depth++] = (struct level){ rel, names, n, 0 };
     return 0;
 }
@@ -148,14 +145,10 @@ static const char *link_seen(struct export *e, const struct stat *st, const char
     for (size_t i = 0; i < e->nlinks; i++)
         if (e->links[i].dev == st->st_dev && e->links[i].ino == st->st_ino)
             return e->links[i].rel;
-    if (e->nlinks == e->linkcap) {
-        size_t cap = e->linkcap ? e->linkcap * 2 : 16;
-        struct linkseen *l = realloc(e->links, cap * sizeof *l);
-        if (!l)
-            return NULL; /* sent as a copy then: still correct content */
-        e->links = l;
-        e->linkcap = cap;
-    }
+    struct linkseen *l = grow_array(e->links, e->nlinks, &e->linkcap, sizeof *l, 16);
+    if (!l)
+        return NULL; /* sent as a copy then: still correct content */
+    e->links = l;
     char *r = strdup(rel);
     if (r)
         e->links[e->nlinks++] = (struct linkseen){ st->st_dev, st->st_ino, r };

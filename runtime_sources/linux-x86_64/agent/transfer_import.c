@@ -175,14 +175,10 @@ void import_drop(const struct conn *c)
 
 static int add_dirmeta(struct import *im, const char *rel, uint32_t mode, uint64_t mtime_ns, int implicit)
 {
-    if (im->ndirs == im->dircap) {
-        size_t cap = im->dircap ? im->dircap * 2 : 64;
-        struct dirmeta *d = realloc(im->dirs, cap * sizeof *d);
-        if (!d)
-            return -1;
-        im->dirs = d;
-        im->dircap = cap;
-    }
+    struct dirmeta *d = grow_array(im->dirs, im->ndirs, &im->dircap, sizeof *d, 64);
+    if (!d)
+        return -1;
+    im->dirs = d;
     char *r = strdup(rel);
     if (!r)
         return -1;
@@ -645,14 +641,10 @@ static void plan_free(struct plan *pl)
 
 static int plan_add(struct plan *pl, char kind, char *rel, uint64_t mtime_ns)
 {
-    if (pl->n == pl->cap) {
-        size_t cap = pl->cap ? pl->cap * 2 : 64;
-        struct op *o = realloc(pl->ops, cap * sizeof *o);
-        if (!o)
-            return -1;
-        pl->ops = o;
-        pl->cap = cap;
-    }
+    struct op *o = grow_array(pl->ops, pl->n, &pl->cap, sizeof *o, 64);
+    if (!o)
+        return -1;
+    pl->ops = o;
     pl->ops[pl->n++] = (struct op){ kind, rel, mtime_ns };
     return 0;
 }
