@@ -19,7 +19,6 @@
 #include "transfer_internal.h"
 #include "util.h"
 
-
 static char ws_dir[512];
 char staging_dir_path[520];
 int ws_enabled;

@@ -58,11 +58,11 @@ char *request_rel(const struct pbytes *b, const char **why);
 
 /* The path of an EXPORT or STAT, resolved by open_request_path. */
 struct request_path {
-    int ws_fd;        /* the workspace */
-    int pfd;          /* the directory holding the path; -1 for the workspace itself */
-    char *rel;        /* the path, workspace-relative ("" for the workspace) */
-    const char *leaf; /* its last component (in rel) */
-    struct stat st;   /* what is there (the last component not followed) */
+    int ws_fd;         /* the workspace */
+    int pfd;           /* the directory holding the path; -1 for the workspace itself */
+    char *rel;         /* the path, workspace-relative ("" for the workspace) */
+    const char *leaf;  /* its last component (in rel) */
+    struct stat st;    /* what is there (the last component not followed) */
     char target[4096]; /* a symlink's target (target_len bytes, not NUL-terminated) */
     size_t target_len;
 };
