@@ -1027,10 +1027,23 @@ static void expect_refused(const struct reply *r, uint32_t code, const char *msg
           r->type == T_ERROR ? r->code : 0, code, r->msg);
 }
 
+/* IMPORT, EXPORT and STAT on a channel `holder` holds: each refused, BUSY. */
+static void expect_channel_busy(uint32_t ch, const char *holder)
+{
+    static const uint8_t types[] = { T_IMPORT, T_EXPORT, T_STAT };
+    char busy[64], what[96];
+    snprintf(busy, sizeof busy, "channel %u is in use", ch);
+    for (size_t i = 0; i < sizeof types; i++) {
+        struct reply r = request(types[i], ch, "/workspace", 0);
+        snprintf(what, sizeof what, "%s on a channel %s holds", frame_def_find(types[i])->name, holder);
+        expect_refused(&r, ERR_BUSY, busy, what);
+    }
+}
+
 /* What every request is checked for before it starts: its channel, its flags. */
 static void test_request_checks(void)
 {
-    char *before = snapshot(), busy[64];
+    char *before = snapshot();
     struct reply r = request(T_IMPORT, 0, "/workspace", 0);
     expect_refused(&r, ERR_BAD_FRAME, "IMPORT on the control channel 0", "IMPORT on channel 0");
     r = request(T_EXPORT, 0, "/workspace", 0);
@@ -1044,14 +1057,8 @@ static void test_request_checks(void)
 
     /* A channel an import holds takes no other request, and the import goes on. */
     uint32_t ch = next_ch++;
-    snprintf(busy, sizeof busy, "channel %u is in use", ch);
     send_import(ch, "/workspace", 0, 0);
-    r = request(T_IMPORT, ch, "/workspace", 0);
-    expect_refused(&r, ERR_BUSY, busy, "IMPORT on a channel an import holds");
-    r = request(T_EXPORT, ch, "/workspace", 0);
-    expect_refused(&r, ERR_BUSY, busy, "EXPORT on a channel an import holds");
-    r = request(T_STAT, ch, "/workspace", 0);
-    expect_refused(&r, ERR_BUSY, busy, "STAT on a channel an import holds");
+    expect_channel_busy(ch, "an import");
     send_end(ch);
     r = wait_reply(ch, 30);
     char *after = snapshot();
@@ -1061,7 +1068,6 @@ static void test_request_checks(void)
 
     /* A channel a command holds takes no transfer. */
     ch = next_ch++;
-    snprintf(busy, sizeof busy, "channel %u is in use", ch);
     struct out o = { 0 };
     o_u32(&o, EXEC_FLAG_STDIN);
     o_u32(&o, 0);
@@ -1070,12 +1076,7 @@ static void test_request_checks(void)
     o_str(&o, "cat");
     o_u32(&o, 0);
     agent_send(&ag, T_EXEC, ch, &o);
-    r = request(T_IMPORT, ch, "/workspace", 0);
-    expect_refused(&r, ERR_BUSY, busy, "IMPORT on a channel a command holds");
-    r = request(T_EXPORT, ch, "/workspace", 0);
-    expect_refused(&r, ERR_BUSY, busy, "EXPORT on a channel a command holds");
-    r = request(T_STAT, ch, "/workspace", 0);
-    expect_refused(&r, ERR_BUSY, busy, "STAT on a channel a command holds");
+    expect_channel_busy(ch, "a command");
     o.len = 0;
     o_bytes(&o, "", 0);
     agent_send(&ag, T_STDIN, ch, &o); /* EOF: cat exits */
