@@ -212,28 +212,28 @@ int conn_vport_check_online(struct conn *c)
     return !(p.revents & POLLHUP);
 }
 
-void conn_session_start(struct conn *c)
+/* The state one session leaves behind, cleared for the next one (or for none). */
+static void session_reset(struct conn *c, int online)
 {
-    c->online = 1;
+    c->online = online;
     c->lost = 0;
     c->eof = 0;
     c->broken = 0;
     c->hello_done = 0;
     c->paused = 0;
-    c->session++;
     c->rpos = c->rlen = 0;
+}
+
+void conn_session_start(struct conn *c)
+{
+    session_reset(c, 1);
+    c->session++;
     c->wpos = c->wlen = 0;
 }
 
 void conn_session_end(struct conn *c)
 {
-    c->online = 0;
-    c->lost = 0;
-    c->eof = 0;
-    c->broken = 0;
-    c->hello_done = 0;
-    c->paused = 0;
-    c->rpos = c->rlen = 0;
+    session_reset(c, 0);
     /* Output for the host that went away is dropped with its session. */
     free(c->wbuf);
     c->wbuf = NULL;

@@ -110,14 +110,10 @@ static void cg_remove(unsigned id)
         return;
     }
     /* Background processes of the command still run there; retry when children die. */
-    if (nlingering == lingering_cap) {
-        size_t cap = lingering_cap ? lingering_cap * 2 : 16;
-        unsigned *p = realloc(lingering, cap * sizeof *p);
-        if (!p)
-            return; /* leaks an empty directory at worst */
-        lingering = p;
-        lingering_cap = cap;
-    }
+    unsigned *p = grow_array(lingering, nlingering, &lingering_cap, sizeof *p, 16);
+    if (!p)
+        return; /* leaks an empty directory at worst */
+    lingering = p;
     lingering[nlingering++] = id;
 }
 

@@ -42,22 +42,23 @@ static int vsock_fd = -1;
 #define PORT_SCAN_LATE_US 2000000u  /* afterwards */
 #define PORT_SCAN_EARLY_FOR_US 10000000u
 
-int ev_add(int fd, uint32_t events, uint64_t tag)
+static int ev_ctl(int op, const char *what, int fd, uint32_t events, uint64_t tag)
 {
     struct epoll_event ev = { .events = events, .data.u64 = tag };
-    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0)
+    if (epoll_ctl(epoll_fd, op, fd, &ev) == 0)
         return 0;
-    log_msg("epoll add fd %d: %s", fd, strerror(errno));
+    log_msg("epoll %s fd %d: %s", what, fd, strerror(errno));
     return -1;
+}
+
+int ev_add(int fd, uint32_t events, uint64_t tag)
+{
+    return ev_ctl(EPOLL_CTL_ADD, "add", fd, events, tag);
 }
 
 int ev_mod(int fd, uint32_t events, uint64_t tag)
 {
-    struct epoll_event ev = { .events = events, .data.u64 = tag };
-    if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &ev) == 0)
-        return 0;
-    log_msg("epoll mod fd %d: %s", fd, strerror(errno));
-    return -1;
+    return ev_ctl(EPOLL_CTL_MOD, "mod", fd, events, tag);
 }
 
 void ev_del(int fd)

@@ -941,6 +941,172 @@ static void test_concurrent(void)
     /* The EXEC's frames were skipped by wait_reply; its channel is free again later. */
 }
 
+/* More directories, renames, levels and hardlinks than the agent's lists hold at first
+ * (they grow): an import of 70 directories into an existing directory, an export 20
+ * levels deep and one of 20 files with a hardlink each. */
+static void test_many(void)
+{
+    char chain[128] = "", p[256], name[16];
+    uint32_t ch = next_ch++;
+    send_import(ch, "/workspace/many", 0, 0);
+    for (int i = 1; i <= 20; i++)
+        snprintf(chain + strlen(chain), sizeof chain - strlen(chain), "%s%d", i > 1 ? "/" : "", i);
+    snprintf(p, sizeof p, "deep/%s/leaf", chain);
+    send_file(ch, p, 0644, T1, "leaf\n", 5);
+    for (int i = 0; i < 20; i++) {
+        snprintf(p, sizeof p, "links/f%02d", i);
+        send_file(ch, p, 0644, T1, p, strlen(p));
+    }
+    for (int i = 0; i < 20; i++) {
+        snprintf(p, sizeof p, "links/h%02d", i);
+        snprintf(name, sizeof name, "links/f%02d", i);
+        send_entry(ch, KIND_HARDLINK, p, 0, 0, 0, name);
+    }
+    send_end(ch);
+    struct reply r = wait_reply(ch, 30);
+    check(r.type == T_IMPORT_OK && r.a == 41, "import of a chain 20 deep and 20 hardlinked files: IMPORT_OK [%s]", r.msg);
+
+    ch = next_ch++;
+    send_import(ch, "/workspace/many", 0, 0);
+    for (int i = 0; i < 70; i++) {
+        snprintf(name, sizeof name, "d%02d", i);
+        send_entry(ch, KIND_DIR, name, 0750, T2, 0, NULL);
+    }
+    send_end(ch);
+    r = wait_reply(ch, 30);
+    int dirs = 0;
+    for (int i = 0; i < 70; i++) {
+        struct stat st;
+        snprintf(p, sizeof p, "%s/many/d%02d", ws, i);
+        dirs += lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0750 &&
+                st.st_mtim.tv_sec == (time_t)(T2 / 1000000000u);
+    }
+    check(r.type == T_IMPORT_OK && r.a == 70 && dirs == 70,
+          "70 directories merged into an existing one: IMPORT_OK, all 70 with their mode and time [%s]", r.msg);
+
+    struct xresult x;
+    export_path("/workspace/many/deep", &x);
+    snprintf(p, sizeof p, "%s/leaf", chain);
+    struct xentry *leaf = xfind(&x, p);
+    check(x.ended && x.entries == 22 && leaf && leaf->kind == KIND_FILE && leaf->len == 5 &&
+              memcmp(leaf->data, "leaf\n", 5) == 0,
+          "EXPORT of a tree 21 levels deep: every level and the leaf");
+    xfree(&x);
+    export_path("/workspace/many/links", &x);
+    int links = 0;
+    for (int i = 0; i < 20; i++) {
+        snprintf(p, sizeof p, "h%02d", i);
+        snprintf(name, sizeof name, "f%02d", i);
+        struct xentry *h = xfind(&x, p), *f = xfind(&x, name);
+        links += h && h->kind == KIND_HARDLINK && strcmp(h->target, name) == 0 && f && f->kind == KIND_FILE;
+    }
+    check(x.ended && x.entries == 41 && links == 20, "EXPORT of 20 files with a hardlink each: 20 HARDLINK entries");
+    xfree(&x);
+}
+
+/* IMPORT, EXPORT or STAT of `path` on ch (flags: IMPORT and EXPORT only), for requests
+ * that are answered at once; the reply. */
+static struct reply request(uint8_t type, uint32_t ch, const char *path, uint32_t flags)
+{
+    struct out o = { 0 };
+    o_str(&o, path);
+    if (type != T_STAT)
+        o_u32(&o, flags);
+    if (type == T_IMPORT) {
+        o_u64(&o, 0);
+        o_u64(&o, 0);
+    }
+    agent_send(&ag, type, ch, &o);
+    o_free(&o);
+    return wait_reply(ch, 10);
+}
+
+static void expect_refused(const struct reply *r, uint32_t code, const char *msg, const char *what)
+{
+    check(is_error(r, code) && strcmp(r->msg, msg) == 0, "%s: ERROR code %u (want %u) \"%s\"", what,
+          r->type == T_ERROR ? r->code : 0, code, r->msg);
+}
+
+/* IMPORT, EXPORT and STAT on a channel `holder` holds: each refused, BUSY. */
+static void expect_channel_busy(uint32_t ch, const char *holder)
+{
+    static const uint8_t types[] = { T_IMPORT, T_EXPORT, T_STAT };
+    char busy[64], what[96];
+    snprintf(busy, sizeof busy, "channel %u is in use", ch);
+    for (size_t i = 0; i < sizeof types; i++) {
+        struct reply r = request(types[i], ch, "/workspace", 0);
+        snprintf(what, sizeof what, "%s on a channel %s holds", frame_def_find(types[i])->name, holder);
+        expect_refused(&r, ERR_BUSY, busy, what);
+    }
+}
+
+/* What every request is checked for before it starts: its channel, its flags. */
+static void test_request_checks(void)
+{
+    char *before = snapshot();
+    struct reply r = request(T_IMPORT, 0, "/workspace", 0);
+    expect_refused(&r, ERR_BAD_FRAME, "IMPORT on the control channel 0", "IMPORT on channel 0");
+    r = request(T_EXPORT, 0, "/workspace", 0);
+    expect_refused(&r, ERR_BAD_FRAME, "EXPORT on the control channel 0", "EXPORT on channel 0");
+    r = request(T_STAT, 0, "/workspace", 0);
+    check(r.type == T_STAT_OK, "STAT on channel 0 is answered");
+    r = request(T_IMPORT, next_ch++, "/workspace", 1);
+    expect_refused(&r, ERR_UNSUPPORTED, "unknown IMPORT flags 0x1", "IMPORT with an unknown flag");
+    r = request(T_EXPORT, next_ch++, "/workspace", 0x80);
+    expect_refused(&r, ERR_UNSUPPORTED, "unknown EXPORT flags 0x80", "EXPORT with an unknown flag");
+
+    /* A channel an import holds takes no other request, and the import goes on. */
+    uint32_t ch = next_ch++;
+    send_import(ch, "/workspace", 0, 0);
+    expect_channel_busy(ch, "an import");
+    send_end(ch);
+    r = wait_reply(ch, 30);
+    char *after = snapshot();
+    check(r.type == T_IMPORT_OK && r.a == 0 && strcmp(before, after) == 0,
+          "the (empty) import on that channel still applies, changing nothing");
+    free(after);
+
+    /* A channel a command holds takes no transfer. */
+    ch = next_ch++;
+    struct out o = { 0 };
+    o_u32(&o, EXEC_FLAG_STDIN);
+    o_u32(&o, 0);
+    o_str(&o, "");
+    o_u32(&o, 1);
+    o_str(&o, "cat");
+    o_u32(&o, 0);
+    agent_send(&ag, T_EXEC, ch, &o);
+    expect_channel_busy(ch, "a command");
+    o.len = 0;
+    o_bytes(&o, "", 0);
+    agent_send(&ag, T_STDIN, ch, &o); /* EOF: cat exits */
+    o_free(&o);
+    struct frame f;
+    int exited = 0;
+    while (!exited && agent_next(&ag, &f, 10))
+        exited = f.channel == ch && f.type == T_EXIT;
+    check(exited, "the command on that channel still runs to its end");
+    free(before);
+}
+
+/* An agent without a workspace refuses transfers (after the channel checks). */
+static void test_no_workspace(void)
+{
+    agent_start(&ag, agent_path, NULL, NULL, 0);
+    long features = agent_hello(&ag);
+    check(features >= 0 && !(features & FEATURE_TRANSFER), "without --workspace: no FEATURE_TRANSFER");
+    const char *no = "no workspace: file transfers are unavailable";
+    struct reply r = request(T_IMPORT, next_ch++, "/workspace", 0);
+    expect_refused(&r, ERR_UNSUPPORTED, no, "IMPORT without a workspace");
+    r = request(T_EXPORT, next_ch++, "/workspace", 0);
+    expect_refused(&r, ERR_UNSUPPORTED, no, "EXPORT without a workspace");
+    r = request(T_STAT, 0, "/workspace", 0);
+    expect_refused(&r, ERR_UNSUPPORTED, no, "STAT without a workspace");
+    r = request(T_IMPORT, 0, "/workspace", 1);
+    expect_refused(&r, ERR_BAD_FRAME, "IMPORT on the control channel 0", "IMPORT on channel 0 without a workspace");
+    stop();
+}
+
 static void test_fail_hook(void)
 {
     /* A failure at rename step k (of 37) rolls back everything done before it. */
@@ -1091,7 +1257,10 @@ int main(int argc, char **argv)
     test_merge();
     test_rules();
     test_concurrent();
+    test_request_checks();
+    test_many();
     stop();
+    test_no_workspace();
     make_sync_base();
     test_fail_hook();
     test_crash_hook();

@@ -1,3 +1,8 @@
+/*
+ * What the transfer units share: the workspace and staging directories, path rules and
+ * errors (transfer_internal.h), and the dispatch of transfer frames to the IMPORT, EXPORT
+ * and STAT units.
+ */
 #include "transfer.h"
 
 #include <errno.h>
@@ -6,54 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/reboot.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "exec.h"
 #include "fsutil.h"
+#include "transfer_internal.h"
 #include "util.h"
 
-/* The name the protocol uses for the workspace, whatever directory backs it. */
-#define WS_NAME "/workspace"
-#define MAX_IMPORTS 8
-#define MAX_EXPORTS 8
-/* Longest workspace-relative path an entry may end up at; components at most NAME_MAX. */
-#define MAX_REL 4000u
-#define MAX_COMPONENT 255u
-/* Most components of a workspace-relative path (the host's ImportPolicy.MAX_DEPTH). */
-#define MAX_DEPTH 256u
-/* Most bytes the paths of one import may take together (the host's ImportPolicy.MAX_PATH_BYTES):
- * bounds what the staging bookkeeping and the undo journal hold. */
-#define MAX_PATH_BYTES (64ull << 20)
-/* Files at least this large are checked against the disk's free space before any data. */
-#define SPACE_CHECK_MIN (1u << 20)
-/* EXPORT_DATA chunk, and how much one export sends per turn of the loop. */
-#define XCHUNK (256u * 1024u)
-#define XSTEP_BUDGET (2u * 1024u * 1024u)
-
-#define JOURNAL_MAGIC "PYROSYNC1\n"
-
 static char ws_dir[512];
-/* Staging trees and undo journals live here: on the workspace's filesystem and mount
- * (renames), but outside the workspace (commands never see them, and the workspace's
- * own directories are not touched until the apply). */
-static char staging_dir_path[520];
-static int ws_enabled;
-static long hook_fail = -1, hook_crash = -1;
-static unsigned sync_counter;
+char staging_dir_path[520];
+int ws_enabled;
 
-/* An error to report: the ERROR frame's code, errno and message. */
-struct xerr {
-    uint32_t code;
-    int err;
-    char msg[480];
-};
-
-static void xset(struct xerr *x, uint32_t code, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void xset(struct xerr *x, uint32_t code, int err, const char *fmt, ...)
+void xset(struct xerr *x, uint32_t code, int err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -63,8 +33,7 @@ static void xset(struct xerr *x, uint32_t code, int err, const char *fmt, ...)
     x->err = err;
 }
 
-/* A path for a message: at most 200 bytes, control bytes as '?'. */
-static const char *shown(const char *p, char buf[216])
+const char *shown(const char *p, char buf[216])
 {
     size_t n = 0;
     for (; *p && n < 200; p++)
@@ -93,14 +62,7 @@ uint32_t transfer_init(const char *workspace_dir, const char *staging_dir)
     return FEATURE_TRANSFER;
 }
 
-void transfer_set_test_hooks(long fail_step, long crash_step)
-{
-    hook_fail = fail_step;
-    hook_crash = crash_step;
-}
-
-/* The workspace directory itself; never through a symlink. */
-static int open_ws(struct xerr *x)
+int open_ws(struct xerr *x)
 {
     int fd = open(ws_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
@@ -108,8 +70,7 @@ static int open_ws(struct xerr *x)
     return fd;
 }
 
-/* The staging root (created if missing), or -1 with *x set. */
-static int open_staging(int create, struct xerr *x)
+int open_staging(int create, struct xerr *x)
 {
     if (create && mkdir(staging_dir_path, 0700) < 0 && errno != EEXIST) {
         xset(x, ERR_IO, errno, "creating the staging directory %s: %s", staging_dir_path, strerror(errno));
@@ -123,12 +84,7 @@ static int open_staging(int create, struct xerr *x)
 
 /* ---- path rules ---- */
 
-/*
- * A relative path an entry may have: not empty, no leading '/', components separated by
- * single '/', none empty, "." or "..", none longer than 255 bytes, no NUL, at most
- * MAX_REL bytes. NULL if fine, else the rule it breaks.
- */
-static const char *check_rel(const uint8_t *p, size_t len)
+const char *check_rel(const uint8_t *p, size_t len)
 {
     if (len == 0)
         return "empty path";
@@ -156,7 +112,7 @@ static const char *check_rel(const uint8_t *p, size_t len)
     return NULL;
 }
 
-static char *dup_bytes(const struct pbytes *b)
+char *dup_bytes(const struct pbytes *b)
 {
     char *s = malloc((size_t)b->len + 1);
     if (s) {
@@ -166,9 +122,7 @@ static char *dup_bytes(const struct pbytes *b)
     return s;
 }
 
-/* A request's path ("/workspace" or "/workspace/<rel>") as <rel> ("" for the workspace).
- * NULL with *why set when it is not such a path. */
-static char *request_rel(const struct pbytes *b, const char **why)
+char *request_rel(const struct pbytes *b, const char **why)
 {
     size_t n = strlen(WS_NAME);
     *why = NULL;
@@ -187,1366 +141,9 @@ static char *request_rel(const struct pbytes *b, const char **why)
 }
 
 /*
- * A symlink target an entry at `path` (relative to the destination) may have: relative,
- * no NUL, at most MAX_REL bytes, ".." only as leading components and no more of them
- * than `path` has directories above it; so it resolves inside the destination however
- * the symlinks it passes through resolve (each of them is held to the same rule).
- */
-static const char *check_target(const uint8_t *t, size_t len, const char *path)
-{
-    if (len == 0)
-        return "empty symlink target";
-    if (len > MAX_REL)
-        return "symlink target longer than 4000 bytes";
-    if (memchr(t, 0, len))
-        return "NUL byte in the symlink target";
-    if (t[0] == '/')
-        return "absolute symlink target (it would point outside the destination)";
-    size_t ups = 0, start = 0;
-    int seen_name = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && t[i] != '/')
-            continue;
-        size_t n = i - start;
-        if (n == 2 && t[start] == '.' && t[start + 1] == '.') {
-            if (seen_name)
-                return "'..' after a name in the symlink target (only leading '..' are allowed)";
-            ups++;
-        } else if (n > 0 && !(n == 1 && t[start] == '.')) {
-            seen_name = 1;
-        }
-        start = i + 1;
-    }
-    if (ups >= path_depth(path))
-        return "symlink target leads outside the destination";
-    return NULL;
-}
-
-/* ---- imports ---- */
-
-struct dirmeta {
-    char *rel; /* workspace-relative */
-    uint32_t mode;
-    uint64_t mtime_ns;
-    int implicit; /* made for entries below it: mode 0755, time left alone */
-    size_t seq;
-};
-
-struct import {
-    int used;
-    struct conn *conn;
-    uint32_t channel;
-    int ws_fd, sync_fd, new_fd;
-    int stage_root;  /* the staging root directory */
-    char id[48];     /* this import's directory in it */
-    char *prefix; /* the destination, workspace-relative ("" = the workspace) */
-    /* entries: the frames (reported); paths: the paths the import created, the directories
-     * its entries imply included, which max_entries caps (as the host counts them). */
-    uint64_t max_entries, max_bytes, entries, paths, path_bytes, bytes;
-    int file_fd; /* the regular file whose data is arriving, or -1 */
-    char *file_rel;
-    uint64_t file_left, file_mtime;
-    uint32_t file_mode;
-    struct dirmeta *dirs;
-    size_t ndirs, dircap;
-};
-
-static struct import imports[MAX_IMPORTS];
-
-static struct import *find_import(const struct conn *c, uint32_t ch)
-{
-    for (int i = 0; i < MAX_IMPORTS; i++)
-        if (imports[i].used && imports[i].conn == c && imports[i].channel == ch)
-            return &imports[i];
-    return NULL;
-}
-
-static void close_fd(int *fd)
-{
-    if (*fd >= 0) {
-        close(*fd);
-        *fd = -1;
-    }
-}
-
-/* Forget an import; remove its staging directory unless `keep` (a failed rollback keeps
- * the journal and backups for the next boot to retry). */
-static void import_free(struct import *im, int keep)
-{
-    close_fd(&im->file_fd);
-    close_fd(&im->new_fd);
-    close_fd(&im->sync_fd);
-    if (im->stage_root >= 0 && !keep) {
-        if (im->id[0] && rm_tree(im->stage_root, im->id) < 0)
-            log_msg("removing %s/%s: %s", staging_dir_path, im->id, strerror(errno));
-        /* Last one out removes the staging root (ENOTEMPTY while other imports stage). */
-        rmdir(staging_dir_path);
-    }
-    close_fd(&im->stage_root);
-    close_fd(&im->ws_fd);
-    free(im->prefix);
-    free(im->file_rel);
-    for (size_t i = 0; i < im->ndirs; i++)
-        free(im->dirs[i].rel);
-    free(im->dirs);
-    memset(im, 0, sizeof *im);
-    im->ws_fd = im->sync_fd = im->new_fd = im->file_fd = im->stage_root = -1;
-}
-
-/* End a failed import: staging removed first, so that when the host reads the ERROR the
- * guest is in its final state. */
-static void import_fail(struct import *im, const struct xerr *x, int keep)
-{
-    struct conn *c = im->conn;
-    uint32_t ch = im->channel;
-    import_free(im, keep);
-    if (c)
-        conn_send_error(c, ch, x->code, x->err, "%s", x->msg);
-}
-
-static int add_dirmeta(struct import *im, const char *rel, uint32_t mode, uint64_t mtime_ns, int implicit)
-{
-    if (im->ndirs == im->dircap) {
-        size_t cap = im->dircap ? im->dircap * 2 : 64;
-        struct dirmeta *d = realloc(im->dirs, cap * sizeof *d);
-        if (!d)
-            return -1;
-        im->dirs = d;
-        im->dircap = cap;
-    }
-    char *r = strdup(rel);
-    if (!r)
-        return -1;
-    im->dirs[im->ndirs] = (struct dirmeta){ r, mode, mtime_ns, implicit, im->ndirs };
-    im->ndirs++;
-    return 0;
-}
-
-static uint64_t mtime_ns(const struct stat *st)
-{
-    if (st->st_mtim.tv_sec < 0)
-        return 0;
-    return (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
-}
-
-static struct timespec ts_of(uint64_t ns)
-{
-    return (struct timespec){ (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
-}
-
-/* One more path (`len` bytes below the workspace) in the import, unless that passes max_entries
- * or MAX_PATH_BYTES: 0, or -1 with *x set (LIMIT). */
-static int count_path(struct import *im, size_t len, const char *entry, struct xerr *x)
-{
-    char b1[216];
-    if (im->max_entries && im->paths >= im->max_entries) {
-        xset(x, ERR_LIMIT, 0, "entry \"%s\": more than %llu entries (the import's limit, counting the directories "
-             "that paths imply)", shown(entry, b1), (unsigned long long)im->max_entries);
-        return -1;
-    }
-    if (im->path_bytes + len > MAX_PATH_BYTES) {
-        xset(x, ERR_LIMIT, 0, "entry \"%s\": the paths of this import take more than %llu bytes in all",
-             shown(entry, b1), (unsigned long long)MAX_PATH_BYTES);
-        return -1;
-    }
-    im->paths++;
-    im->path_bytes += len;
-    return 0;
-}
-
-/*
- * The staging directory for workspace-relative directory `dir`, created (with its
- * missing parents, as implicit directories) if needed. An fd, or -1 with *x set.
- * `entry` (NULL for the destination itself) is the entry that needs it: directories made
- * for an entry count toward max_entries.
- */
-static int staging_dir(struct import *im, const char *dir, const char *entry, struct xerr *x)
-{
-    char b1[216];
-    int fd = open_beneath(im->new_fd, dir, O_RDONLY | O_DIRECTORY, 0);
-    if (fd >= 0)
-        return fd;
-    if (errno != ENOENT)
-        goto bad;
-    fd = open_beneath(im->new_fd, "", O_RDONLY | O_DIRECTORY, 0);
-    if (fd < 0)
-        goto bad;
-    for (const char *p = dir; *p;) {
-        const char *slash = strchr(p, '/');
-        size_t n = slash ? (size_t)(slash - p) : strlen(p);
-        char comp[MAX_COMPONENT + 1];
-        memcpy(comp, p, n);
-        comp[n] = '\0';
-        if (entry && faccessat(fd, comp, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT &&
-            count_path(im, (size_t)(p - dir) + n, entry, x) < 0) {
-            close(fd);
-            return -1;
-        }
-        if (mkdirat(fd, comp, 0700) == 0) {
-            char *rel = strndup(dir, (size_t)(p - dir) + n);
-            int rc = rel ? add_dirmeta(im, rel, 0755, 0, 1) : -1;
-            free(rel);
-            if (rc < 0) {
-                close(fd);
-                errno = ENOMEM;
-                goto bad;
-            }
-        } else if (errno != EEXIST) {
-            close(fd);
-            goto bad;
-        }
-        int next = open_beneath(fd, comp, O_RDONLY | O_DIRECTORY, 0);
-        close(fd);
-        if (next < 0)
-            goto bad;
-        fd = next;
-        p += n + (slash ? 1 : 0);
-    }
-    return fd;
-bad:
-    if (errno == ENOTDIR || errno == ELOOP || errno == EEXIST)
-        xset(x, ERR_REJECTED, errno, "entry \"%s\": a parent in this import is not a directory", shown(dir, b1));
-    else
-        xset(x, ERR_IO, errno, "staging \"%s\": %s", shown(dir, b1), strerror(errno));
-    return -1;
-}
-
-static void handle_import(struct conn *c, const struct frame *f)
-{
-    uint32_t ch = f->channel;
-    struct xerr x = { 0, 0, "" };
-    if (ch == 0) {
-        conn_send_error(c, ch, ERR_BAD_FRAME, 0, "IMPORT on the control channel 0");
-        return;
-    }
-    if (!ws_enabled) {
-        conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "no workspace: file transfers are unavailable");
-        return;
-    }
-    if (f->f[IMPORT_FLAGS].u) {
-        conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "unknown IMPORT flags 0x%x", (unsigned)f->f[IMPORT_FLAGS].u);
-        return;
-    }
-    struct import *im = NULL;
-    for (int i = 0; i < MAX_IMPORTS && !im; i++)
-        if (!imports[i].used)
-            im = &imports[i];
-    if (!im) {
-        conn_send_error(c, ch, ERR_BUSY, 0, "%d imports are running already", MAX_IMPORTS);
-        return;
-    }
-    const char *why;
-    char *rel = request_rel(&f->f[IMPORT_DEST].b, &why);
-    if (!rel) {
-        conn_send_error(c, ch, why ? ERR_BAD_PATH : ERR_INTERNAL, why ? EINVAL : ENOMEM, "IMPORT destination: %s",
-                        why ? why : "out of memory");
-        return;
-    }
-    memset(im, 0, sizeof *im);
-    im->used = 1;
-    im->conn = c;
-    im->channel = ch;
-    im->prefix = rel;
-    im->ws_fd = im->sync_fd = im->new_fd = im->file_fd = im->stage_root = -1;
-    im->max_entries = f->f[IMPORT_MAX_ENTRIES].u;
-    im->max_bytes = f->f[IMPORT_MAX_BYTES].u;
-    if ((im->ws_fd = open_ws(&x)) < 0)
-        goto fail;
-
-    /* Fail early (before any data) if the destination cannot be a directory: every part
-     * of it that exists must be a real directory, not a file or a symlink. */
-    for (char *p = rel; *p;) {
-        char *slash = strchr(p, '/');
-        if (slash)
-            *slash = '\0';
-        struct stat st;
-        int rc = stat_beneath(im->ws_fd, rel, &st);
-        int err = errno;
-        char b1[216];
-        if (rc < 0 && err != ENOENT) {
-            xset(&x, ERR_IO, err, "IMPORT destination " WS_NAME "/%s: %s", shown(rel, b1), strerror(err));
-        } else if (rc == 0 && !S_ISDIR(st.st_mode)) {
-            xset(&x, ERR_CONFLICT, ENOTDIR, "IMPORT destination: " WS_NAME "/%s exists and is %s", shown(rel, b1),
-                 S_ISLNK(st.st_mode) ? "a symlink" : "not a directory");
-        }
-        if (slash)
-            *slash = '/';
-        if (x.code)
-            goto fail;
-        if (rc < 0)
-            break; /* the rest is created by the import */
-        p = slash ? slash + 1 : p + strlen(p);
-    }
-
-    if ((im->stage_root = open_staging(1, &x)) < 0)
-        goto fail;
-    struct stat s1, s2;
-    if (fstat(im->stage_root, &s1) < 0 || fstat(im->ws_fd, &s2) < 0 || s1.st_dev != s2.st_dev) {
-        xset(&x, ERR_IO, EXDEV, "the staging directory %s is not on the filesystem of " WS_NAME, staging_dir_path);
-        goto fail;
-    }
-    for (;;) {
-        snprintf(im->id, sizeof im->id, "%llu-%u", (unsigned long long)mono_us(), ++sync_counter);
-        if (mkdirat(im->stage_root, im->id, 0700) == 0)
-            break;
-        if (errno != EEXIST) {
-            xset(&x, ERR_IO, errno, "creating the staging directory: %s", strerror(errno));
-            im->id[0] = '\0';
-            goto fail;
-        }
-    }
-    im->sync_fd = open_beneath(im->stage_root, im->id, O_RDONLY | O_DIRECTORY, 0);
-    if (im->sync_fd < 0 || mkdirat(im->sync_fd, "new", 0700) < 0 || mkdirat(im->sync_fd, "old", 0700) < 0 ||
-        (im->new_fd = open_beneath(im->sync_fd, "new", O_RDONLY | O_DIRECTORY, 0)) < 0) {
-        xset(&x, ERR_IO, errno, "creating the staging directory: %s", strerror(errno));
-        goto fail;
-    }
-    if (*rel) {
-        int fd = staging_dir(im, rel, NULL, &x);
-        if (fd < 0)
-            goto fail;
-        close(fd);
-    }
-    return; /* entries follow */
-fail:
-    import_fail(im, &x, 0);
-}
-
-static int finish_file(struct import *im, struct xerr *x)
-{
-    char b1[216];
-    struct timespec ts[2] = { ts_of(im->file_mtime), ts_of(im->file_mtime) };
-    if (fchmod(im->file_fd, im->file_mode) < 0 || futimens(im->file_fd, ts) < 0 || close(im->file_fd) < 0) {
-        xset(x, ERR_IO, errno, "entry \"%s\": %s", shown(im->file_rel, b1), strerror(errno));
-        im->file_fd = -1;
-        return -1;
-    }
-    im->file_fd = -1;
-    return 0;
-}
-
-static const char *kind_name(unsigned k)
-{
-    switch (k) {
-    case KIND_DIR:
-        return "directory";
-    case KIND_FILE:
-        return "file";
-    case KIND_SYMLINK:
-        return "symlink";
-    case KIND_HARDLINK:
-        return "hardlink";
-    }
-    return "?";
-}
-
-/* One IMPORT_ENTRY; 0, or -1 with *x set. */
-static int import_entry(struct import *im, const struct frame *f, struct xerr *x)
-{
-    char b1[216], b2[216];
-    unsigned kind = (unsigned)f->f[ENTRY_KIND].u;
-    const struct pbytes *pb = &f->f[ENTRY_PATH].b, *tb = &f->f[ENTRY_TARGET].b;
-    uint64_t mode = f->f[ENTRY_MODE].u, size = f->f[ENTRY_SIZE].u, mtime = f->f[ENTRY_MTIME_NS].u;
-    char *path = NULL, *full = NULL, *target = NULL, *tfull = NULL;
-    int pfd = -1, rc = -1;
-
-    if (im->file_fd >= 0) {
-        xset(x, ERR_BAD_FRAME, 0, "IMPORT_ENTRY before all data of \"%s\" arrived", shown(im->file_rel, b1));
-        return -1;
-    }
-    const char *rule = check_rel(pb->ptr, pb->len);
-    if (!(path = dup_bytes(pb))) {
-        xset(x, ERR_INTERNAL, ENOMEM, "out of memory");
-        return -1;
-    }
-    /* (A path with a NUL byte shows up to the NUL; the rule says why.) */
-    if (rule) {
-        xset(x, ERR_REJECTED, EINVAL, "entry \"%s\": %s", shown(path, b1), rule);
-        goto out;
-    }
-    if (kind < KIND_DIR || kind > KIND_HARDLINK) {
-        xset(x, ERR_REJECTED, EINVAL, "entry \"%s\": unknown kind %u (only directory, file, symlink, hardlink)",
-             shown(path, b1), kind);
-        goto out;
-    }
-    if (mode & ~(uint64_t)07777) {
-        xset(x, ERR_REJECTED, EINVAL, "entry \"%s\": mode 0%llo has bits other than permission bits", shown(path, b1),
-             (unsigned long long)mode);
-        goto out;
-    }
-    if (kind != KIND_FILE && size) {
-        xset(x, ERR_REJECTED, EINVAL, "entry \"%s\": size must be 0 for a %s", shown(path, b1), kind_name(kind));
-        goto out;
-    }
-    if ((kind == KIND_DIR || kind == KIND_FILE) && tb->len) {
-        xset(x, ERR_REJECTED, EINVAL, "entry \"%s\": a %s has no target", shown(path, b1), kind_name(kind));
-        goto out;
-    }
-    if (kind == KIND_FILE && im->max_bytes && (size > im->max_bytes || im->bytes > im->max_bytes - size)) {
-        xset(x, ERR_LIMIT, EFBIG, "entry \"%s\": more than %llu bytes of file data (the import's limit)",
-             shown(path, b1), (unsigned long long)im->max_bytes);
-        goto out;
-    }
-    if (!(full = path_join(im->prefix, path))) {
-        xset(x, ERR_INTERNAL, ENOMEM, "out of memory");
-        goto out;
-    }
-    if (strlen(full) > MAX_REL) {
-        xset(x, ERR_REJECTED, ENAMETOOLONG, "entry \"%s\": " WS_NAME "/<path> longer than 4000 bytes",
-             shown(path, b1));
-        goto out;
-    }
-    if (path_depth(full) > MAX_DEPTH) {
-        xset(x, ERR_REJECTED, ENAMETOOLONG, "entry \"%s\": more than 256 path components below " WS_NAME,
-             shown(path, b1));
-        goto out;
-    }
-    if (kind == KIND_FILE && size >= SPACE_CHECK_MIN) {
-        /* A file the disk cannot hold fails at its header, before any of its data. */
-        struct statvfs vfs;
-        if (fstatvfs(im->new_fd, &vfs) == 0 && size / vfs.f_frsize >= (uint64_t)vfs.f_bavail) {
-            xset(x, ERR_LIMIT, ENOSPC, "entry \"%s\": %llu bytes do not fit: the workspace disk has %llu bytes free",
-                 shown(path, b1), (unsigned long long)size,
-                 (unsigned long long)vfs.f_bavail * (unsigned long long)vfs.f_frsize);
-            goto out;
-        }
-    }
-    char *slash = strrchr(full, '/');
-    const char *leaf = slash ? slash + 1 : full;
-    if (slash)
-        *slash = '\0';
-    pfd = staging_dir(im, slash ? full : "", path, x);
-    if (slash)
-        *slash = '/';
-    if (pfd < 0) {
-        /* Name the entry, not the parent. */
-        if (x->code == ERR_REJECTED)
-            xset(x, ERR_REJECTED, x->err, "entry \"%s\": a parent in this import is not a directory", shown(path, b1));
-        goto out;
-    }
-
-    /* A new path counts toward max_entries; a directory named again (or made earlier for
-     * entries below it) does not. */
-    struct stat leaf_st;
-    if ((kind != KIND_DIR || (fstatat(pfd, leaf, &leaf_st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)) &&
-        count_path(im, strlen(full), path, x) < 0)
-        goto out;
-    struct timespec ts[2] = { ts_of(mtime), ts_of(mtime) };
-    mode &= 0777; /* setuid, setgid and sticky are stripped */
-    switch (kind) {
-    case KIND_DIR:
-        if (mkdirat(pfd, leaf, 0700) < 0) {
-            struct stat st;
-            if (errno != EEXIST)
-                goto io;
-            if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                goto io;
-            if (!S_ISDIR(st.st_mode)) {
-                xset(x, ERR_REJECTED, EEXIST, "entry \"%s\": duplicate path in the import", shown(path, b1));
-                goto out;
-            }
-            /* A directory made for earlier entries below it: now it gets its own mode. */
-        }
-        if (add_dirmeta(im, full, (uint32_t)mode, mtime, 0) < 0) {
-            errno = ENOMEM;
-            goto io;
-        }
-        break;
-    case KIND_FILE: {
-        int fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            if (errno == EEXIST) {
-                xset(x, ERR_REJECTED, EEXIST, "entry \"%s\": duplicate path in the import", shown(path, b1));
-                goto out;
-            }
-            goto io;
-        }
-        im->file_fd = fd;
-        free(im->file_rel);
-        im->file_rel = path; /* messages name the entry as the host sent it */
-        path = NULL;
-        im->file_left = size;
-        im->file_mode = (uint32_t)mode;
-        im->file_mtime = mtime;
-        im->bytes += size;
-        if (size == 0 && finish_file(im, x) < 0)
-            goto out;
-        break;
-    }
-    case KIND_SYMLINK:
-        if ((rule = check_target(tb->ptr, tb->len, path))) {
-            target = dup_bytes(tb);
-            xset(x, ERR_REJECTED, EINVAL, "entry \"%s\" -> \"%s\": %s", shown(path, b1),
-                 shown(target ? target : "", b2), rule);
-            goto out;
-        }
-        if (!(target = dup_bytes(tb))) {
-            errno = ENOMEM;
-            goto io;
-        }
-        if (symlinkat(target, pfd, leaf) < 0) {
-            if (errno == EEXIST) {
-                xset(x, ERR_REJECTED, EEXIST, "entry \"%s\": duplicate path in the import", shown(path, b1));
-                goto out;
-            }
-            goto io;
-        }
-        if (utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
-            goto io;
-        break;
-    case KIND_HARDLINK: {
-        target = dup_bytes(tb);
-        if ((rule = check_rel(tb->ptr, tb->len))) {
-            xset(x, ERR_REJECTED, EINVAL, "entry \"%s\" => \"%s\": hardlink target: %s", shown(path, b1),
-                 shown(target ? target : "", b2), rule);
-            goto out;
-        }
-        if (!target || !(tfull = path_join(im->prefix, target))) {
-            errno = ENOMEM;
-            goto io;
-        }
-        const char *tleaf;
-        struct stat st;
-        int tpfd = open_parent(im->new_fd, tfull, &tleaf);
-        int ok = tpfd >= 0 && fstatat(tpfd, tleaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
-        if (!ok) {
-            if (tpfd >= 0)
-                close(tpfd);
-            xset(x, ERR_REJECTED, ENOENT, "entry \"%s\" => \"%s\": a hardlink must name an earlier file of the import",
-                 shown(path, b1), shown(target, b2));
-            goto out;
-        }
-        int lrc = linkat(tpfd, tleaf, pfd, leaf, 0);
-        int err = errno;
-        close(tpfd);
-        errno = err;
-        if (lrc < 0) {
-            if (errno == EEXIST) {
-                xset(x, ERR_REJECTED, EEXIST, "entry \"%s\": duplicate path in the import", shown(path, b1));
-                goto out;
-            }
-            goto io;
-        }
-        break;
-    }
-    }
-    im->entries++;
-    rc = 0;
-    goto out;
-io:
-    xset(x, ERR_IO, errno, "entry \"%s\": %s", shown(path, b1), strerror(errno));
-out:
-    if (pfd >= 0)
-        close(pfd);
-    free(path);
-    free(full);
-    free(target);
-    free(tfull);
-    return rc;
-}
-
-static int import_data(struct import *im, const struct frame *f, struct xerr *x)
-{
-    char b1[216];
-    const struct pbytes *d = &f->f[DATA_DATA].b;
-    if (im->file_fd < 0) {
-        xset(x, ERR_BAD_FRAME, 0, "IMPORT_DATA without a file entry waiting for data");
-        return -1;
-    }
-    if (d->len == 0) {
-        xset(x, ERR_BAD_FRAME, 0, "empty IMPORT_DATA for \"%s\"", shown(im->file_rel, b1));
-        return -1;
-    }
-    if (d->len > im->file_left) {
-        xset(x, ERR_BAD_FRAME, 0, "IMPORT_DATA beyond the size of \"%s\"", shown(im->file_rel, b1));
-        return -1;
-    }
-    if (write_all(im->file_fd, d->ptr, d->len) < 0) {
-        int err = errno;
-        xset(x, ERR_IO, err, "entry \"%s\": %s%s", shown(im->file_rel, b1), strerror(err),
-             err == ENOSPC ? " (the workspace disk is full)" : "");
-        return -1;
-    }
-    im->file_left -= d->len;
-    return im->file_left == 0 ? finish_file(im, x) : 0;
-}
-
-/* ---- applying an import: plan, journal, renames, undo ---- */
-
-struct op {
-    /* 'C': create (rename new/p to p); 'R': replace (p to old/<i>, then new/p to p);
-     * 'T': no rename; directory p's mtime before the import, restored by a rollback. */
-    char kind;
-    char *rel;
-    uint64_t mtime_ns;
-};
-
-struct plan {
-    struct op *ops;
-    size_t n, cap;
-};
-
-static void plan_free(struct plan *pl)
-{
-    for (size_t i = 0; i < pl->n; i++)
-        free(pl->ops[i].rel);
-    free(pl->ops);
-}
-
-static int plan_add(struct plan *pl, char kind, char *rel, uint64_t mtime_ns)
-{
-    if (pl->n == pl->cap) {
-        size_t cap = pl->cap ? pl->cap * 2 : 64;
-        struct op *o = realloc(pl->ops, cap * sizeof *o);
-        if (!o)
-            return -1;
-        pl->ops = o;
-        pl->cap = cap;
-    }
-    pl->ops[pl->n++] = (struct op){ kind, rel, mtime_ns };
-    return 0;
-}
-
-static const char *type_word(mode_t m)
-{
-    return S_ISDIR(m) ? "a directory" : S_ISLNK(m) ? "a symlink" : S_ISREG(m) ? "a file" : "a special file";
-}
-
-/*
- * Compare staging directory `rel` with the workspace's and add what to do: a name missing
- * in the workspace is created (a whole subtree in one rename), a non-directory is
- * replaced, directories on both sides are merged (recursively). A directory meeting a
- * non-directory, either way round, is a conflict. Nothing is changed here.
- */
-static int plan_dir(struct import *im, const char *rel, struct plan *pl, struct xerr *x)
-{
-    char b1[216];
-    size_t n = 0;
-    char **names = list_dir(im->new_fd, rel, &n);
-    if (!names) {
-        xset(x, ERR_IO, errno, "reading the staging directory: %s", strerror(errno));
-        return -1;
-    }
-    int dn = open_beneath(im->new_fd, rel, O_RDONLY | O_DIRECTORY, 0);
-    int dd = open_beneath(im->ws_fd, rel, O_RDONLY | O_DIRECTORY, 0);
-    char **merge = calloc(n ? n : 1, sizeof *merge);
-    size_t nmerge = 0, first_op = pl->n;
-    int rc = -1;
-    if (dn < 0 || dd < 0 || !merge) {
-        int err = errno;
-        if (dd < 0 && (err == ENOTDIR || err == ELOOP))
-            xset(x, ERR_CONFLICT, err, WS_NAME "/%s is no longer a directory", shown(rel, b1));
-        else
-            xset(x, ERR_IO, err, "planning the import: %s", strerror(err));
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct stat sn, sd;
-        char *child = path_join(rel, names[i]);
-        if (!child || fstatat(dn, names[i], &sn, AT_SYMLINK_NOFOLLOW) < 0) {
-            free(child);
-            xset(x, ERR_IO, errno, "planning the import: %s", strerror(errno));
-            goto out;
-        }
-        if (fstatat(dd, names[i], &sd, AT_SYMLINK_NOFOLLOW) < 0) {
-            if (errno != ENOENT) {
-                xset(x, ERR_IO, errno, WS_NAME "/%s: %s", shown(child, b1), strerror(errno));
-                free(child);
-                goto out;
-            }
-            if (plan_add(pl, 'C', child, 0) < 0)
-                goto oom;
-        } else if (S_ISDIR(sn.st_mode) && S_ISDIR(sd.st_mode)) {
-            merge[nmerge++] = child;
-        } else if (S_ISDIR(sn.st_mode) || S_ISDIR(sd.st_mode)) {
-            xset(x, ERR_CONFLICT, S_ISDIR(sd.st_mode) ? EISDIR : ENOTDIR,
-                 "conflict at " WS_NAME "/%s: the import has %s there, the workspace %s", shown(child, b1),
-                 type_word(sn.st_mode), type_word(sd.st_mode));
-            free(child);
-            goto out;
-        } else if (plan_add(pl, 'R', child, 0) < 0) {
-            goto oom;
-        }
-    }
-    if (pl->n > first_op) {
-        /* Renames in this directory change its mtime; a rollback puts it back. */
-        struct stat sd;
-        char *r = strdup(rel);
-        if (!r || fstat(dd, &sd) < 0 || plan_add(pl, 'T', r, mtime_ns(&sd)) < 0) {
-            free(r);
-            goto oom;
-        }
-    }
-    close(dn);
-    close(dd);
-    dn = dd = -1;
-    rc = 0;
-    for (size_t i = 0; i < nmerge && rc == 0; i++)
-        rc = plan_dir(im, merge[i], pl, x);
-    goto out;
-oom:
-    xset(x, ERR_INTERNAL, ENOMEM, "out of memory");
-out:
-    if (dn >= 0)
-        close(dn);
-    if (dd >= 0)
-        close(dd);
-    for (size_t i = 0; i < nmerge; i++)
-        free(merge[i]);
-    free(merge);
-    free_names(names, n);
-    return rc;
-}
-
-static int cmp_dirmeta(const void *a, const void *b)
-{
-    const struct dirmeta *x = a, *y = b;
-    size_t dx = path_depth(x->rel), dy = path_depth(y->rel);
-    if (dx != dy)
-        return dx > dy ? -1 : 1; /* deepest first: a parent's mode must not block its children */
-    return x->seq < y->seq ? -1 : x->seq > y->seq; /* a later entry for the same path wins */
-}
-
-/* Directory modes and times, now that nothing more is created inside them. */
-static int apply_dirmeta(struct import *im, struct xerr *x)
-{
-    char b1[216];
-    qsort(im->dirs, im->ndirs, sizeof *im->dirs, cmp_dirmeta);
-    for (size_t i = 0; i < im->ndirs; i++) {
-        struct dirmeta *d = &im->dirs[i];
-        int fd = open_beneath(im->new_fd, d->rel, O_RDONLY | O_DIRECTORY, 0);
-        struct timespec ts[2] = { ts_of(d->mtime_ns), ts_of(d->mtime_ns) };
-        if (fd < 0 || fchmod(fd, d->mode) < 0 || (!d->implicit && futimens(fd, ts) < 0)) {
-            xset(x, ERR_IO, errno, "setting the mode of \"%s\": %s", shown(d->rel, b1), strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            return -1;
-        }
-        close(fd);
-    }
-    return 0;
-}
-
-/* Write the plan as the undo journal and make it durable (then renames may start). */
-static int write_journal(struct import *im, const struct plan *pl, struct xerr *x)
-{
-    size_t size = strlen(JOURNAL_MAGIC) + 2;
-    for (size_t i = 0; i < pl->n; i++)
-        size += strlen(pl->ops[i].rel) + 2 + 22;
-    char *buf = malloc(size), *p = buf;
-    if (!buf) {
-        xset(x, ERR_INTERNAL, ENOMEM, "out of memory");
-        return -1;
-    }
-    p += sprintf(p, "%s", JOURNAL_MAGIC);
-    for (size_t i = 0; i < pl->n; i++) {
-        *p++ = pl->ops[i].kind;
-        size_t n = strlen(pl->ops[i].rel);
-        memcpy(p, pl->ops[i].rel, n + 1);
-        p += n + 1;
-        if (pl->ops[i].kind == 'T')
-            p += sprintf(p, "%llu", (unsigned long long)pl->ops[i].mtime_ns) + 1;
-    }
-    *p++ = 'E';
-    *p++ = '\0';
-    int fd = openat(im->sync_fd, "journal.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    int rc = fd < 0 || write_all(fd, buf, (size_t)(p - buf)) < 0 || fsync(fd) < 0 ? -1 : 0;
-    int err = errno;
-    if (fd >= 0 && close(fd) < 0 && rc == 0) {
-        rc = -1;
-        err = errno;
-    }
-    free(buf);
-    if (rc == 0 && (renameat(im->sync_fd, "journal.tmp", im->sync_fd, "journal") < 0 || fsync(im->sync_fd) < 0)) {
-        rc = -1;
-        err = errno;
-    }
-    if (rc < 0)
-        xset(x, ERR_IO, err, "writing the undo journal: %s%s", strerror(err),
-             err == ENOSPC ? " (the workspace disk is full)" : "");
-    return rc;
-}
-
-/* Test hook: end the agent as a crash would (VM: no sync; the disk keeps what it has). */
-static void crash_now(void)
-{
-    log_msg("test hook: crashing in the middle of an import");
-    if (cfg.stdio_mode)
-        _exit(99);
-    reboot(RB_AUTOBOOT);
-    _exit(99);
-}
-
-/* rename(2) beneath two roots without replacing anything. */
-static int move_noreplace(int from_root, const char *from, int to_root, const char *to)
-{
-    const char *fl, *tl;
-    int fp = open_parent(from_root, from, &fl);
-    if (fp < 0)
-        return -1;
-    int tp = open_parent(to_root, to, &tl);
-    if (tp < 0) {
-        int err = errno;
-        close(fp);
-        errno = err;
-        return -1;
-    }
-    int rc = renameat2(fp, fl, tp, tl, RENAME_NOREPLACE);
-    int err = errno;
-    close(fp);
-    close(tp);
-    errno = err;
-    return rc;
-}
-
-/*
- * Undo an interrupted or failed apply from the journal in sync_fd: newest first, each
- * step only if it happened (decided from what exists: a staged path that is gone was
- * renamed into the workspace; a backup that exists was moved out of it). Repeating it
- * is harmless, so a crash during the undo is undone by the next boot. 0 or -1.
- */
-static int sync_undo(int ws_fd, int sync_fd, char *why, size_t whycap)
-{
-    char b1[216];
-    int fd = openat(sync_fd, "journal", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : -1;
-    struct stat st;
-    char *buf = NULL;
-    if (fstat(fd, &st) < 0 || !(buf = malloc((size_t)st.st_size + 1))) {
-        close(fd);
-        snprintf(why, whycap, "cannot read the journal");
-        free(buf);
-        return -1;
-    }
-    size_t len = 0;
-    while (len < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + len, (size_t)st.st_size - len);
-        if (r <= 0)
-            break;
-        len += (size_t)r;
-    }
-    close(fd);
-    buf[len] = '\0';
-    size_t ml = strlen(JOURNAL_MAGIC);
-    if (len < ml + 2 || memcmp(buf, JOURNAL_MAGIC, ml) != 0 || buf[len - 2] != 'E' || buf[len - 1] != '\0') {
-        snprintf(why, whycap, "the journal is damaged");
-        free(buf);
-        return -1;
-    }
-    /* Records: kind byte, path, NUL (a 'T' then its mtime in decimal, NUL); last "E". */
-    size_t cap = 64, n = 0;
-    char **recs = malloc(cap * sizeof *recs);
-    for (char *p = buf + ml; recs && *p != 'E';) {
-        if (*p != 'C' && *p != 'R' && *p != 'T')
-            break;
-        if (n == cap) {
-            char **r2 = realloc(recs, cap * 2 * sizeof *recs);
-            if (!r2) {
-                free(recs);
-                recs = NULL;
-                break;
-            }
-            recs = r2;
-            cap *= 2;
-        }
-        recs[n++] = p;
-        int is_t = *p == 'T';
-        p += strlen(p) + 1;
-        if (is_t)
-            p += strlen(p) + 1;
-    }
-    if (!recs) {
-        snprintf(why, whycap, "out of memory");
-        free(buf);
-        return -1;
-    }
-    int new_fd = open_beneath(sync_fd, "new", O_RDONLY | O_DIRECTORY, 0);
-    int old_fd = open_beneath(sync_fd, "old", O_RDONLY | O_DIRECTORY, 0);
-    int failed = new_fd < 0 || old_fd < 0;
-    for (size_t k = n; k-- > 0 && !failed;) {
-        char kind = recs[k][0];
-        if (kind == 'T')
-            continue;
-        const char *rel = recs[k] + 1;
-        char backup[24];
-        snprintf(backup, sizeof backup, "%zu", k);
-        struct stat s;
-        /* The new version went in: move it back to staging (it is deleted with it). */
-        if (stat_beneath(new_fd, rel, &s) < 0 && errno == ENOENT) {
-            if (move_noreplace(ws_fd, rel, new_fd, rel) < 0 && errno != ENOENT) {
-                snprintf(why, whycap, "moving " WS_NAME "/%s back: %s", shown(rel, b1), strerror(errno));
-                failed = 1;
-                break;
-            }
-        }
-        /* The old version was moved aside: put it back. */
-        if (kind == 'R' && stat_beneath(old_fd, backup, &s) == 0 && move_noreplace(old_fd, backup, ws_fd, rel) < 0) {
-            snprintf(why, whycap, "restoring " WS_NAME "/%s: %s", shown(rel, b1), strerror(errno));
-            failed = 1;
-        }
-    }
-    /* Directory times last: the renames back changed them. */
-    for (size_t k = 0; k < n && !failed; k++) {
-        if (recs[k][0] != 'T')
-            continue;
-        const char *rel = recs[k] + 1;
-        uint64_t ns = strtoull(rel + strlen(rel) + 1, NULL, 10);
-        struct timespec ts[2] = { { 0, UTIME_OMIT }, ts_of(ns) };
-        int dfd = open_beneath(ws_fd, rel, O_RDONLY | O_DIRECTORY, 0);
-        if (dfd >= 0) {
-            futimens(dfd, ts);
-            close(dfd);
-        }
-    }
-    if (new_fd >= 0)
-        close(new_fd);
-    if (old_fd >= 0)
-        close(old_fd);
-    free(recs);
-    free(buf);
-    if (failed)
-        return -1;
-    /* The restored state is durable before the journal goes. */
-    if (syncfs(ws_fd) < 0 || unlinkat(sync_fd, "journal", 0) < 0 || fsync(sync_fd) < 0) {
-        snprintf(why, whycap, "finishing the rollback: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/*
- * IMPORT_END: make the staged tree the workspace's, all or nothing. 0, or -1 with *x set
- * and the workspace as before (*keep: the rollback itself failed; keep the journal).
- */
-static int apply_import(struct import *im, struct xerr *x, int *keep)
-{
-    char b1[216];
-    struct plan pl = { NULL, 0, 0 };
-    int old_fd = -1, rc = -1;
-    *keep = 0;
-    if (apply_dirmeta(im, x) < 0)
-        return -1;
-    /* The staged data must be on disk before it can replace anything. */
-    if (syncfs(im->new_fd) < 0) {
-        xset(x, ERR_IO, errno, "flushing the staged files: %s", strerror(errno));
-        return -1;
-    }
-    if (plan_dir(im, "", &pl, x) < 0)
-        goto out;
-    if ((old_fd = open_beneath(im->sync_fd, "old", O_RDONLY | O_DIRECTORY, 0)) < 0) {
-        xset(x, ERR_IO, errno, "opening the backup directory: %s", strerror(errno));
-        goto out;
-    }
-    if (write_journal(im, &pl, x) < 0)
-        goto out;
-    long step = 0;
-    for (size_t i = 0; i < pl.n; i++) {
-        const struct op *o = &pl.ops[i];
-        char backup[24];
-        snprintf(backup, sizeof backup, "%zu", i);
-        if (o->kind == 'T')
-            continue;
-        for (int part = o->kind == 'R' ? 0 : 1; part < 2; part++, step++) {
-            if (step == hook_crash)
-                crash_now();
-            int r;
-            if (step == hook_fail) {
-                errno = EIO;
-                r = -1;
-                xset(x, ERR_IO, EIO, "test hook: simulated failure at rename step %ld", step);
-            } else if (part == 0) {
-                /* The workspace's version goes to old/<i>; it must still not be a dir. */
-                struct stat st;
-                if (stat_beneath(im->ws_fd, o->rel, &st) == 0 && S_ISDIR(st.st_mode)) {
-                    xset(x, ERR_CONFLICT, EISDIR, "conflict at " WS_NAME "/%s: it became a directory during the import",
-                         shown(o->rel, b1));
-                    goto rollback;
-                }
-                r = move_noreplace(im->ws_fd, o->rel, old_fd, backup);
-            } else {
-                r = move_noreplace(im->new_fd, o->rel, im->ws_fd, o->rel);
-            }
-            if (r < 0) {
-                int err = errno;
-                if (step != hook_fail) {
-                    if (err == EEXIST || err == ENOTDIR || err == ELOOP || err == ENOENT)
-                        xset(x, ERR_CONFLICT, err, "conflict at " WS_NAME "/%s: the workspace changed during the import",
-                             shown(o->rel, b1));
-                    else
-                        xset(x, ERR_IO, err, "applying " WS_NAME "/%s: %s", shown(o->rel, b1), strerror(err));
-                }
-                goto rollback;
-            }
-        }
-    }
-    if (hook_crash == step)
-        crash_now();
-    /* Commit: the renames are durable, then the journal goes (from here on a crash keeps
-     * the new state; before, the next boot rolls back). */
-    if (syncfs(im->ws_fd) < 0) {
-        xset(x, ERR_IO, errno, "flushing the workspace: %s", strerror(errno));
-        goto rollback;
-    }
-    if (unlinkat(im->sync_fd, "journal", 0) < 0 || fsync(im->sync_fd) < 0) {
-        xset(x, ERR_IO, errno, "committing the import: %s", strerror(errno));
-        goto rollback;
-    }
-    rc = 0;
-    goto out;
-rollback: {
-    char why[300] = "";
-    if (sync_undo(im->ws_fd, im->sync_fd, why, sizeof why) < 0) {
-        log_msg("rollback of an import failed: %s; the next boot retries it", why);
-        size_t n = strlen(x->msg);
-        snprintf(x->msg + n, sizeof x->msg - n, "; the rollback failed too (%s): the next boot retries it", why);
-        *keep = 1;
-    }
-}
-out:
-    if (old_fd >= 0)
-        close(old_fd);
-    plan_free(&pl);
-    return rc;
-}
-
-static void import_end(struct import *im)
-{
-    char b1[216];
-    struct xerr x = { 0, 0, "" };
-    int keep = 0;
-    if (im->file_fd >= 0) {
-        xset(&x, ERR_BAD_FRAME, 0, "IMPORT_END before all data of \"%s\" arrived", shown(im->file_rel, b1));
-        import_fail(im, &x, 0);
-        return;
-    }
-    if (apply_import(im, &x, &keep) < 0) {
-        import_fail(im, &x, keep);
-        return;
-    }
-    struct frame r;
-    frame_init(&r, T_IMPORT_OK, im->channel);
-    r.f[IMPORT_OK_ENTRIES].u = im->entries;
-    r.f[IMPORT_OK_BYTES].u = im->bytes;
-    struct conn *c = im->conn;
-    import_free(im, 0); /* the backups of what was replaced go now, before the reply */
-    conn_send(c, &r);
-}
-
-/* ---- recovery at boot ---- */
-
-void transfer_recover(void)
-{
-    if (!ws_enabled)
-        return;
-    struct xerr x;
-    struct stat st;
-    if (lstat(staging_dir_path, &st) < 0)
-        return; /* the usual case: nothing was left */
-    int ws_fd = open_ws(&x), root = open_staging(0, &x);
-    size_t n = 0;
-    char **names = ws_fd >= 0 && root >= 0 ? list_dir(root, "", &n) : NULL;
-    if (!names) {
-        log_msg("cannot look for interrupted imports in %s: %s", staging_dir_path, x.msg[0] ? x.msg : strerror(errno));
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        int sfd = open_beneath(root, names[i], O_RDONLY | O_DIRECTORY, 0);
-        int keep = 0;
-        if (sfd >= 0 && faccessat(sfd, "journal", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-            char why[300] = "";
-            log_msg("rolling back import %s (interrupted while it was being applied)", names[i]);
-            if (sync_undo(ws_fd, sfd, why, sizeof why) < 0) {
-                log_msg("rollback of import %s failed: %s; left in %s", names[i], why, staging_dir_path);
-                keep = 1;
-            }
-        } else {
-            log_msg("removing the staging of import %s (interrupted before it was applied)", names[i]);
-        }
-        if (sfd >= 0)
-            close(sfd);
-        if (!keep && rm_tree(root, names[i]) < 0)
-            log_msg("removing %s/%s: %s", staging_dir_path, names[i], strerror(errno));
-    }
-    free_names(names, n);
-    rmdir(staging_dir_path);
-out:
-    if (root >= 0)
-        close(root);
-    if (ws_fd >= 0)
-        close(ws_fd);
-}
-
-/* ---- exports ---- */
-
-struct level {
-    char *rel; /* relative to the export root */
-    char **names;
-    size_t n, i;
-};
-
-struct linkseen {
-    dev_t dev;
-    ino_t ino;
-    char *rel;
-};
-
-struct export {
-    int used;
-    struct conn *conn;
-    uint32_t channel;
-    int root_fd; /* directory export: the directory */
-    struct level *stack;
-    size_t depth, stackcap;
-    int file_fd; /* file whose data is being sent */
-    char *file_rel;
-    uint64_t file_left;
-    uint64_t entries, bytes, skipped;
-    struct linkseen *links;
-    size_t nlinks, linkcap;
-};
-
-static struct export exports[MAX_EXPORTS];
-/* An EXPORT_DATA frame is built here: 13 header bytes, then the data read. */
-static uint8_t xbuf[DATA_FRAME_PREFIX + XCHUNK];
-
-static struct export *find_export(const struct conn *c, uint32_t ch)
-{
-    for (int i = 0; i < MAX_EXPORTS; i++)
-        if (exports[i].used && exports[i].conn == c && exports[i].channel == ch)
-            return &exports[i];
-    return NULL;
-}
-
-static void export_free(struct export *e)
-{
-    close_fd(&e->file_fd);
-    close_fd(&e->root_fd);
-    for (size_t i = 0; i < e->depth; i++) {
-        free(e->stack[i].rel);
-        free_names(e->stack[i].names, e->stack[i].n);
-    }
-    free(e->stack);
-    free(e->file_rel);
-    for (size_t i = 0; i < e->nlinks; i++)
-        free(e->links[i].rel);
-    free(e->links);
-    memset(e, 0, sizeof *e);
-    e->root_fd = e->file_fd = -1;
-}
-
-static void export_fail(struct export *e, const struct xerr *x)
-{
-    if (e->conn)
-        conn_send_error(e->conn, e->channel, x->code, x->err, "%s", x->msg);
-    export_free(e);
-}
-
-
-static int send_entry(struct export *e, unsigned kind, const char *rel, const struct stat *st, uint64_t size,
-                      const char *target, size_t tlen)
-{
-    struct frame f;
-    frame_init(&f, T_EXPORT_ENTRY, e->channel);
-    f.f[ENTRY_KIND].u = kind;
-    f.f[ENTRY_PATH].b = (struct pbytes){ (const uint8_t *)rel, (uint32_t)strlen(rel) };
-    f.f[ENTRY_MODE].u = kind == KIND_SYMLINK || kind == KIND_HARDLINK ? 0 : (st->st_mode & 0777);
-    f.f[ENTRY_MTIME_NS].u = kind == KIND_HARDLINK ? 0 : mtime_ns(st);
-    f.f[ENTRY_SIZE].u = size;
-    f.f[ENTRY_TARGET].b = (struct pbytes){ (const uint8_t *)target, (uint32_t)tlen };
-    e->entries++;
-    return conn_send(e->conn, &f);
-}
-
-static int push_level(struct export *e, char *rel, struct xerr *x)
-{
-    char b1[216];
-    size_t n = 0;
-    char **names = list_dir(e->root_fd, rel, &n);
-    if (!names) {
-        xset(x, ERR_IO, errno, "reading \"%s\": %s", shown(*rel ? rel : ".", b1), strerror(errno));
-        free(rel);
-        return -1;
-    }
-    if (e->depth == e->stackcap) {
-        size_t cap = e->stackcap ? e->stackcap * 2 : 16;
-        struct level *s = realloc(e->stack, cap * sizeof *s);
-        if (!s) {
-            free_names(names, n);
-            free(rel);
-            xset(x, ERR_INTERNAL, ENOMEM, "out of memory");
-            return -1;
-        }
-        e->stack = s;
-        e->stackcap = cap;
-    }
-    e->stack[e->depth++] = (struct level){ rel, names, n, 0 };
-    return 0;
-}
-
-/* A file with more than one link seen before in this export: its first path, else NULL
- * (and it is remembered). */
-static const char *link_seen(struct export *e, const struct stat *st, const char *rel)
-{
-    for (size_t i = 0; i < e->nlinks; i++)
-        if (e->links[i].dev == st->st_dev && e->links[i].ino == st->st_ino)
-            return e->links[i].rel;
-    if (e->nlinks == e->linkcap) {
-        size_t cap = e->linkcap ? e->linkcap * 2 : 16;
-        struct linkseen *l = realloc(e->links, cap * sizeof *l);
-        if (!l)
-            return NULL; /* sent as a copy then: still correct content */
-        e->links = l;
-        e->linkcap = cap;
-    }
-    char *r = strdup(rel);
-    if (r)
-        e->links[e->nlinks++] = (struct linkseen){ st->st_dev, st->st_ino, r };
-    return NULL;
-}
-
-/* Open a regular file of the export for reading; its fstat in *st. */
-static int open_export_file(int root_fd, const char *rel, struct stat *st)
-{
-    int fd = open_beneath(root_fd, rel, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0);
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-        close(fd);
-        errno = S_ISREG(st->st_mode) ? errno : EAGAIN; /* it changed under us */
-        return -1;
-    }
-    return fd;
-}
-
-/* Send one entry of a directory export (child `rel`); -1 with *x set on failure. */
-static int export_child(struct export *e, char *rel, struct xerr *x)
-{
-    char b1[216];
-    struct stat st;
-    if (stat_beneath(e->root_fd, rel, &st) < 0) {
-        if (errno == ENOENT) { /* deleted since the listing: not part of the export */
-            free(rel);
-            return 0;
-        }
-        xset(x, ERR_IO, errno, "\"%s\": %s", shown(rel, b1), strerror(errno));
-        free(rel);
-        return -1;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        if (send_entry(e, KIND_DIR, rel, &st, 0, "", 0) < 0) {
-            free(rel);
-            return 0; /* the session is lost; the loop ends the export */
-        }
-        return push_level(e, rel, x);
-    }
-    if (S_ISLNK(st.st_mode)) {
-        char target[4096];
-        const char *leaf;
-        int pfd = open_parent(e->root_fd, rel, &leaf);
-        ssize_t n = pfd >= 0 ? readlinkat(pfd, leaf, target, sizeof target) : -1;
-        int err = errno;
-        if (pfd >= 0)
-            close(pfd);
-        if (n < 0) {
-            xset(x, ERR_IO, err, "\"%s\": %s", shown(rel, b1), strerror(err));
-            free(rel);
-            return -1;
-        }
-        send_entry(e, KIND_SYMLINK, rel, &st, 0, target, (size_t)n);
-        free(rel);
-        return 0;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        e->skipped++; /* fifo, socket, device: no entry kind can carry it */
-        free(rel);
-        return 0;
-    }
-    if (st.st_nlink > 1) {
-        const char *first = link_seen(e, &st, rel);
-        if (first) {
-            send_entry(e, KIND_HARDLINK, rel, &st, 0, first, strlen(first));
-            free(rel);
-            return 0;
-        }
-    }
-    int fd = open_export_file(e->root_fd, rel, &st);
-    if (fd < 0) {
-        xset(x, ERR_IO, errno, "\"%s\": %s", shown(rel, b1), errno == EAGAIN ? "changed during the export" : strerror(errno));
-        free(rel);
-        return -1;
-    }
-    send_entry(e, KIND_FILE, rel, &st, (uint64_t)st.st_size, "", 0);
-    if (st.st_size == 0) {
-        close(fd);
-        free(rel);
-        return 0;
-    }
-    e->file_fd = fd;
-    e->file_left = (uint64_t)st.st_size;
-    free(e->file_rel);
-    e->file_rel = rel;
-    return 0;
-}
-
-/* Up to `budget` bytes of file data or entries. 1: finished (END sent), 0: more to do,
- * -1: failed (*x set). */
-static int export_work(struct export *e, size_t budget, struct xerr *x)
-{
-    char b1[216];
-    while (budget > 0 && !e->conn->lost && !conn_congested(e->conn)) {
-        if (e->file_fd >= 0) {
-            size_t want = e->file_left < XCHUNK ? (size_t)e->file_left : XCHUNK;
-            ssize_t r = read(e->file_fd, xbuf + DATA_FRAME_PREFIX, want);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0) {
-                xset(x, ERR_IO, r < 0 ? errno : ESTALE, "\"%s\": %s", shown(e->file_rel, b1),
-                     r < 0 ? strerror(errno) : "the file shrank during the export");
-                return -1;
-            }
-            data_frame_prefix(xbuf, T_EXPORT_DATA, e->channel, (uint32_t)r);
-            conn_send_raw(e->conn, xbuf, DATA_FRAME_PREFIX + (size_t)r);
-            e->file_left -= (uint64_t)r;
-            e->bytes += (uint64_t)r;
-            budget = budget > (size_t)r ? budget - (size_t)r : 0;
-            if (e->file_left == 0)
-                close_fd(&e->file_fd);
-            continue;
-        }
-        if (e->depth == 0) {
-            struct frame f;
-            frame_init(&f, T_EXPORT_END, e->channel);
-            f.f[EXPORT_END_ENTRIES].u = e->entries;
-            f.f[EXPORT_END_BYTES].u = e->bytes;
-            f.f[EXPORT_END_SKIPPED].u = e->skipped;
-            conn_send(e->conn, &f);
-            return 1;
-        }
-        struct level *l = &e->stack[e->depth - 1];
-        if (l->i == l->n) {
-            free(l->rel);
-            free_names(l->names, l->n);
-            e->depth--;
-            continue;
-        }
-        const char *name = l->names[l->i++];
-        char *rel = path_join(l->rel, name);
-        if (!rel) {
-            xset(x, ERR_INTERNAL, ENOMEM, "out of memory");
-            return -1;
-        }
-        if (export_child(e, rel, x) < 0)
-            return -1;
-        budget = budget > 4096 ? budget - 4096 : 0; /* entries cost too */
-    }
-    return 0;
-}
-
-/*
- * Resolve a request path for EXPORT/STAT: the directory holding it (symlinks on the way
- * are followed while they stay in the workspace) and the last component (not followed).
- * *pfd is -1 for the workspace itself. 0, or -1 with *x set.
+ * The directory holding a request path (symlinks on the way are followed while they stay
+ * in the workspace) and the last component (not followed). *pfd is -1 for the workspace
+ * itself. 0, or -1 with *x set.
  */
 static int resolve_request(const struct pbytes *path, int ws_fd, int *pfd, char **relp, const char **leafp,
                            struct xerr *x)
@@ -1583,190 +180,92 @@ static int resolve_request(const struct pbytes *path, int ws_fd, int *pfd, char 
     return 0;
 }
 
-static unsigned kind_of(mode_t m)
+int open_request_path(const struct pbytes *path, struct request_path *p, struct xerr *x)
 {
-    return S_ISDIR(m) ? KIND_DIR : S_ISREG(m) ? KIND_FILE : S_ISLNK(m) ? KIND_SYMLINK : KIND_OTHER;
-}
-
-static void handle_export(struct conn *c, const struct frame *f)
-{
-    uint32_t ch = f->channel;
-    struct xerr x = { 0, 0, "" };
     char b1[216];
-    if (ch == 0) {
-        conn_send_error(c, ch, ERR_BAD_FRAME, 0, "EXPORT on the control channel 0");
-        return;
+    p->ws_fd = p->pfd = -1;
+    p->rel = NULL;
+    p->leaf = NULL;
+    p->target_len = 0;
+    if ((p->ws_fd = open_ws(x)) < 0 || resolve_request(path, p->ws_fd, &p->pfd, &p->rel, &p->leaf, x) < 0)
+        return -1;
+    if ((p->pfd >= 0 ? fstatat(p->pfd, p->leaf, &p->st, AT_SYMLINK_NOFOLLOW) : fstat(p->ws_fd, &p->st)) < 0) {
+        xset(x, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, errno, WS_NAME "%s%s: %s", *p->rel ? "/" : "",
+             shown(p->rel, b1), strerror(errno));
+        return -1;
     }
-    if (!ws_enabled) {
-        conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "no workspace: file transfers are unavailable");
-        return;
-    }
-    if (f->f[EXPORT_FLAGS].u) {
-        conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "unknown EXPORT flags 0x%x", (unsigned)f->f[EXPORT_FLAGS].u);
-        return;
-    }
-    struct export *e = NULL;
-    for (int i = 0; i < MAX_EXPORTS && !e; i++)
-        if (!exports[i].used)
-            e = &exports[i];
-    if (!e) {
-        conn_send_error(c, ch, ERR_BUSY, 0, "%d exports are running already", MAX_EXPORTS);
-        return;
-    }
-    memset(e, 0, sizeof *e);
-    e->used = 1;
-    e->conn = c;
-    e->channel = ch;
-    e->root_fd = e->file_fd = -1;
-
-    int pfd = -1, ws_fd = open_ws(&x);
-    char *rel = NULL;
-    const char *leaf = NULL;
-    struct stat st;
-    if (ws_fd < 0 || resolve_request(&f->f[EXPORT_PATH].b, ws_fd, &pfd, &rel, &leaf, &x) < 0)
-        goto fail;
-    if ((pfd >= 0 ? fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) : fstat(ws_fd, &st)) < 0) {
-        xset(&x, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, errno, WS_NAME "%s%s: %s", *rel ? "/" : "", shown(rel, b1),
-             strerror(errno));
-        goto fail;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        e->root_fd = pfd >= 0 ? open_beneath(pfd, leaf, O_RDONLY | O_DIRECTORY, 0) : dup(ws_fd);
-        if (e->root_fd < 0 || fstat(e->root_fd, &st) < 0) {
-            xset(&x, ERR_IO, errno, WS_NAME "/%s: %s", shown(rel, b1), strerror(errno));
-            goto fail;
-        }
-        send_entry(e, KIND_DIR, "", &st, 0, "", 0);
-        char *root = strdup("");
-        if (!root || push_level(e, root, &x) < 0)
-            goto fail;
-    } else if (S_ISLNK(st.st_mode)) {
-        char target[4096];
-        ssize_t n = readlinkat(pfd, leaf, target, sizeof target);
+    if (S_ISLNK(p->st.st_mode)) {
+        ssize_t n = readlinkat(p->pfd, p->leaf, p->target, sizeof p->target);
         if (n < 0) {
-            xset(&x, ERR_IO, errno, WS_NAME "/%s: %s", shown(rel, b1), strerror(errno));
-            goto fail;
+            xset(x, ERR_IO, errno, WS_NAME "/%s: %s", shown(p->rel, b1), strerror(errno));
+            return -1;
         }
-        send_entry(e, KIND_SYMLINK, "", &st, 0, target, (size_t)n);
-    } else if (S_ISREG(st.st_mode)) {
-        int fd = open_export_file(pfd, leaf, &st);
-        if (fd < 0) {
-            xset(&x, ERR_IO, errno, WS_NAME "/%s: %s", shown(rel, b1), strerror(errno));
-            goto fail;
-        }
-        send_entry(e, KIND_FILE, "", &st, (uint64_t)st.st_size, "", 0);
-        if (st.st_size > 0) {
-            e->file_fd = fd;
-            e->file_left = (uint64_t)st.st_size;
-            e->file_rel = strdup("");
-        } else {
-            close(fd);
-        }
-    } else {
-        xset(&x, ERR_REJECTED, EINVAL, WS_NAME "/%s is %s, which cannot be exported", shown(rel, b1),
-             type_word(st.st_mode));
-        goto fail;
+        p->target_len = (size_t)n;
     }
-    if (pfd >= 0)
-        close(pfd);
-    close(ws_fd);
-    free(rel);
-    return; /* the loop sends the rest (transfer_step) */
-fail:
-    if (pfd >= 0)
-        close(pfd);
-    if (ws_fd >= 0)
-        close(ws_fd);
-    free(rel);
-    export_fail(e, &x);
-}
-
-int transfer_pending(void)
-{
-    for (int i = 0; i < MAX_EXPORTS; i++)
-        if (exports[i].used && !exports[i].conn->lost && !conn_congested(exports[i].conn))
-            return 1;
     return 0;
 }
 
-void transfer_step(void)
+void close_request_path(struct request_path *p)
 {
-    for (int i = 0; i < MAX_EXPORTS; i++) {
-        struct export *e = &exports[i];
-        if (!e->used || e->conn->lost || conn_congested(e->conn))
-            continue;
-        struct xerr x = { 0, 0, "" };
-        int r = export_work(e, XSTEP_BUDGET, &x);
-        if (r < 0)
-            export_fail(e, &x);
-        else if (r > 0)
-            export_free(e);
+    close_fd(&p->pfd);
+    close_fd(&p->ws_fd);
+    free(p->rel);
+    p->rel = NULL;
+}
+
+void close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
     }
 }
 
-/* ---- STAT ---- */
-
-static void handle_stat(struct conn *c, const struct frame *f)
+uint64_t mtime_ns(const struct stat *st)
 {
-    struct xerr x = { 0, 0, "" };
-    char b1[216];
-    if (!ws_enabled) {
-        conn_send_error(c, f->channel, ERR_UNSUPPORTED, 0, "no workspace: file transfers are unavailable");
-        return;
-    }
-    int pfd = -1, ws_fd = open_ws(&x);
-    char *rel = NULL;
-    const char *leaf = NULL;
-    struct stat st;
-    char target[4096];
-    ssize_t tlen = 0;
-    if (ws_fd < 0 || resolve_request(&f->f[STAT_PATH].b, ws_fd, &pfd, &rel, &leaf, &x) < 0)
-        goto fail;
-    if ((pfd >= 0 ? fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) : fstat(ws_fd, &st)) < 0) {
-        xset(&x, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, errno, WS_NAME "%s%s: %s", *rel ? "/" : "", shown(rel, b1),
-             strerror(errno));
-        goto fail;
-    }
-    if (S_ISLNK(st.st_mode) && (tlen = readlinkat(pfd, leaf, target, sizeof target)) < 0) {
-        xset(&x, ERR_IO, errno, WS_NAME "/%s: %s", shown(rel, b1), strerror(errno));
-        goto fail;
-    }
-    struct frame r;
-    frame_init(&r, T_STAT_OK, f->channel);
-    r.f[STAT_OK_KIND].u = kind_of(st.st_mode);
-    r.f[STAT_OK_MODE].u = st.st_mode & 07777;
-    r.f[STAT_OK_SIZE].u = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-    r.f[STAT_OK_MTIME_NS].u = mtime_ns(&st);
-    r.f[STAT_OK_TARGET].b = (struct pbytes){ (const uint8_t *)target, (uint32_t)tlen };
-    conn_send(c, &r);
-    goto out;
-fail:
-    conn_send_error(c, f->channel, x.code, x.err, "%s", x.msg);
-out:
-    if (pfd >= 0)
-        close(pfd);
-    if (ws_fd >= 0)
-        close(ws_fd);
-    free(rel);
+    if (st->st_mtim.tv_sec < 0)
+        return 0;
+    return (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
 }
+
+const char *type_word(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISLNK(m) ? "a symlink" : S_ISREG(m) ? "a file" : "a special file";
+}
+
+
 
 /* ---- dispatch ---- */
 
 int transfer_channel_busy(const struct conn *c, uint32_t ch)
 {
-    return find_import(c, ch) || find_export(c, ch);
+    return import_busy(c, ch) || export_busy(c, ch);
 }
 
 void transfer_handle(struct conn *c, const struct frame *f)
 {
     uint32_t ch = f->channel;
-    struct xerr x = { 0, 0, "" };
     switch (f->type) {
     case T_IMPORT:
     case T_EXPORT:
-    case T_STAT:
+    case T_STAT: {
+        const char *what = frame_def_find(f->type)->name;
+        uint64_t flags = f->type == T_IMPORT ? f->f[IMPORT_FLAGS].u : f->type == T_EXPORT ? f->f[EXPORT_FLAGS].u : 0;
         if (ch != 0 && (transfer_channel_busy(c, ch) || exec_channel_busy(c, ch))) {
             conn_send_error(c, ch, ERR_BUSY, 0, "channel %u is in use", ch);
+            return;
+        }
+        /* An import or export streams on its own channel; STAT is answered on any. */
+        if (ch == 0 && f->type != T_STAT) {
+            conn_send_error(c, ch, ERR_BAD_FRAME, 0, "%s on the control channel 0", what);
+            return;
+        }
+        if (!ws_enabled) {
+            conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "no workspace: file transfers are unavailable");
+            return;
+        }
+        if (flags) {
+            conn_send_error(c, ch, ERR_UNSUPPORTED, 0, "unknown %s flags 0x%x", what, (unsigned)flags);
             return;
         }
         if (f->type == T_IMPORT)
@@ -1776,30 +275,17 @@ void transfer_handle(struct conn *c, const struct frame *f)
         else
             handle_stat(c, f);
         return;
+    }
     case T_IMPORT_ENTRY:
     case T_IMPORT_DATA:
-    case T_IMPORT_END: {
-        /* Frames for a channel without an import were in flight after an ERROR: ignored. */
-        struct import *im = find_import(c, ch);
-        if (!im)
-            return;
-        if (f->type == T_IMPORT_END) {
-            import_end(im);
-            return;
-        }
-        int rc = f->type == T_IMPORT_ENTRY ? import_entry(im, f, &x) : import_data(im, f, &x);
-        if (rc < 0)
-            import_fail(im, &x, 0);
+    case T_IMPORT_END:
+        import_frame(c, f);
         return;
-    }
     case T_CANCEL: {
-        struct import *im = find_import(c, ch);
-        struct export *e = find_export(c, ch);
+        struct xerr x;
         xset(&x, ERR_CANCELLED, ECANCELED, "cancelled by the host");
-        if (im)
-            import_fail(im, &x, 0);
-        if (e)
-            export_fail(e, &x);
+        import_cancel(c, ch, &x);
+        export_cancel(c, ch, &x);
         return;
     }
     }
@@ -1807,24 +293,12 @@ void transfer_handle(struct conn *c, const struct frame *f)
 
 void transfer_conn_lost(struct conn *c)
 {
-    for (int i = 0; i < MAX_IMPORTS; i++)
-        if (imports[i].used && imports[i].conn == c) {
-            imports[i].conn = NULL;
-            import_free(&imports[i], 0);
-        }
-    for (int i = 0; i < MAX_EXPORTS; i++)
-        if (exports[i].used && exports[i].conn == c)
-            export_free(&exports[i]);
+    import_drop(c);
+    export_drop(c);
 }
 
 void transfer_abort_all(void)
 {
-    for (int i = 0; i < MAX_IMPORTS; i++)
-        if (imports[i].used) {
-            imports[i].conn = NULL;
-            import_free(&imports[i], 0);
-        }
-    for (int i = 0; i < MAX_EXPORTS; i++)
-        if (exports[i].used)
-            export_free(&exports[i]);
+    import_drop(NULL);
+    export_drop(NULL);
 }

@@ -21,6 +21,11 @@ int write_file(const char *path, const char *text);
 /* Read a small file into buf (NUL-terminated). Returns bytes read or -1/errno. */
 ssize_t read_file(const char *path, char *buf, size_t cap);
 
+/* Room for element n of a growing array that holds *cap elements of `size` bytes: the
+ * array itself while n < *cap, else the array realloc'd to `first` elements (an empty
+ * one) or twice *cap, with *cap updated. NULL when out of memory (the array is unchanged). */
+void *grow_array(void *array, size_t n, size_t *cap, size_t size, size_t first);
+
 /* Big-endian integer access. */
 static inline uint32_t get_u32(const uint8_t *p)
 {
